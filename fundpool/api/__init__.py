@@ -1,0 +1,26 @@
+"""The HTTP API under /api/v1: parses, authorises, calls the core, renders."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from fundpool.api import problems
+from fundpool.api.audit.resources import blp as audit_blp
+from fundpool.api.health import blp as health_blp
+from fundpool.api.pools.resources import blp as pools_blp
+from fundpool.api.requests import init_requests
+from fundpool.api.spec import FundpoolApi, api_settings
+from fundpool.api.tokens.resources import blp as tokens_blp
+from fundpool.errors import FundpoolError
+
+
+def init_api(app: Flask, max_request_bytes: int) -> FundpoolApi:
+    app.config.update(api_settings(max_request_bytes))
+    app.json.ensure_ascii = False
+    init_requests(app)
+    api = FundpoolApi(app)
+    for blueprint in (health_blp, pools_blp, tokens_blp, audit_blp):
+        api.register_blueprint(blueprint)
+    app.register_error_handler(FundpoolError, problems.from_domain)
+    app.register_error_handler(Exception, problems.internal_error)
+    return api

@@ -1,0 +1,34 @@
+"""The audit log, for auditors: every write, who made it, when, from which request."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from fundpool.api.audit.schemas import AuditPageSchema, AuditQuerySchema
+from fundpool.api.pagination import decode_cursor, page_body
+from fundpool.api.requests import database, principal
+from fundpool.audit.models import AuditEvent
+from fundpool.auth.principal import require_role
+from fundpool.paging import keyset_page
+
+blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit-events",
+                description="The append-only audit log")
+
+
+@blp.route("")
+class AuditEvents(MethodView):
+    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.response(200, AuditPageSchema)
+    @blp.alt_response(401, "UNAUTHORIZED")
+    @blp.alt_response(403, "FORBIDDEN")
+    def get(self, args):
+        """List audit events, oldest first (auditors)."""
+        require_role(principal(), "auditor")
+        stmt = select(AuditEvent)
+        if "action" in args:
+            stmt = stmt.where(AuditEvent.action == args["action"])
+        with database().sessions() as session:
+            return page_body(keyset_page(session, stmt, AuditEvent.id,
+                                         decode_cursor(args["cursor"], int), args["limit"]))

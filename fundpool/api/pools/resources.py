@@ -1,0 +1,82 @@
+"""Pool endpoints: the city/district/street/community hierarchy."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fundpool.api.pagination import decode_cursor, page_body
+from fundpool.api.pools.schemas import (PoolCloseSchema, PoolCreateSchema, PoolPageSchema,
+                                        PoolQuerySchema, PoolSchema)
+from fundpool.api.requests import database, principal
+from fundpool.auth.principal import require_admin_of
+from fundpool.errors import Forbidden
+from fundpool.pools import service
+from fundpool.pools.codes import Level
+
+blp = Blueprint("pools", __name__, url_prefix="/api/v1/pools",
+                description="The pool hierarchy: 市 → 区 → 街道 → 社区")
+
+
+@blp.route("")
+class Pools(MethodView):
+    @blp.arguments(PoolQuerySchema, location="query")
+    @blp.response(200, PoolPageSchema)
+    @blp.alt_response(401, "UNAUTHORIZED")
+    @blp.alt_response(404, "NOT_FOUND")
+    def get(self, args):
+        """List pools, ordered by code; filter by level, parent or subtree."""
+        with database().sessions() as session:
+            page = service.list_pools(
+                session, level=Level(args["level"]) if "level" in args else None,
+                parent_code=args.get("parent"), within=args.get("within"),
+                after=decode_cursor(args["cursor"], str), limit=args["limit"])
+            return page_body(page)
+
+    @blp.arguments(PoolCreateSchema)
+    @blp.response(201, PoolSchema)
+    @blp.alt_response(401, "UNAUTHORIZED")
+    @blp.alt_response(403, "FORBIDDEN")
+    @blp.alt_response(404, "NOT_FOUND")
+    @blp.alt_response(409, "CONFLICT")
+    @blp.alt_response(413, "REQUEST_ENTITY_TOO_LARGE")
+    def post(self, body):
+        """Create a pool under its parent (admins, inside their own subtree).
+
+        A new city has no parent and so lies outside every admin's scope: cities are
+        created by an operator with `fundpool pools import`.
+        """
+        if body["parent_code"] is None:
+            raise Forbidden("a city pool is created by an operator with 'fundpool pools import', "
+                            "not through the API", "parent_code")
+        require_admin_of(principal(), body["parent_code"], "parent_code")
+        new = service.NewPool(code=body["code"], name=body["name"], name_en=body["name_en"],
+                              level=Level(body["level"]), parent_code=body["parent_code"])
+        with database().transaction() as session:
+            return service.create_pool(session, principal().actor, new)
+
+
+@blp.route("/<string:code>")
+class PoolByCode(MethodView):
+    @blp.response(200, PoolSchema)
+    @blp.alt_response(401, "UNAUTHORIZED")
+    @blp.alt_response(404, "NOT_FOUND")
+    def get(self, code):
+        """Read one pool with its direct children."""
+        with database().sessions() as session:
+            return service.get_pool(session, code, with_children=True)
+
+
+@blp.route("/<string:code>/close")
+class ClosePool(MethodView):
+    @blp.arguments(PoolCloseSchema)
+    @blp.response(200, PoolSchema)
+    @blp.alt_response(401, "UNAUTHORIZED")
+    @blp.alt_response(403, "FORBIDDEN")
+    @blp.alt_response(404, "NOT_FOUND")
+    @blp.alt_response(409, "CONFLICT")
+    def post(self, body, code):
+        """Close a pool (it is never deleted). Every pool below it must be closed first."""
+        require_admin_of(principal(), code, "code")
+        with database().transaction() as session:
+            return service.close_pool(session, principal().actor, code, body["reason"])

@@ -1,0 +1,68 @@
+"""Per-request plumbing: request ids, bearer authentication, access log, sessions.
+
+Authentication is deny-by-default: every endpoint needs a valid token unless
+its blueprint is listed in ``OPEN_BLUEPRINTS``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import uuid
+
+from flask import Flask, current_app, g, request
+
+from fundpool.auth.principal import Principal
+from fundpool.auth.tokens import authenticate
+from fundpool.db import Database
+from fundpool.errors import Unauthenticated
+from fundpool.logs import request_id_var
+
+OPEN_BLUEPRINTS = {"health", "api-docs", "public"}
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+access_log = logging.getLogger("fundpool.access")
+
+
+def database() -> Database:
+    return current_app.extensions["fundpool.db"]
+
+
+def principal() -> Principal:
+    return g.principal
+
+
+def init_requests(app: Flask) -> None:
+    app.before_request(_start)
+    app.before_request(_authenticate)
+    app.after_request(_finish)
+    app.teardown_request(lambda _exc: request_id_var.set(None))
+
+
+def _start() -> None:
+    given = request.headers.get("X-Request-ID", "")
+    g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    g.started = time.perf_counter()
+    request_id_var.set(g.request_id)
+
+
+def _authenticate() -> None:
+    if request.blueprint in OPEN_BLUEPRINTS or request.endpoint is None:
+        return
+    scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not secret.strip():
+        raise Unauthenticated("this endpoint needs an API token: send 'Authorization: Bearer <token>'",
+                              "Authorization")
+    with database().sessions() as session:
+        g.principal = authenticate(session, secret.strip())
+
+
+def _finish(response):
+    response.headers["X-Request-ID"] = g.get("request_id", "")
+    started = g.get("started")
+    who = g.get("principal")
+    access_log.info("request", extra={"fields": {
+        "method": request.method, "path": request.path, "status": response.status_code,
+        "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
+        "token_id": who.token_id if who else None}})
+    return response

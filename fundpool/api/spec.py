@@ -1,0 +1,50 @@
+"""The flask-smorest Api, taught to document and emit problem+json errors."""
+
+from __future__ import annotations
+
+import http
+
+from flask_smorest import Api
+from flask_smorest.utils import prepare_response
+
+from fundpool.api import problems
+
+
+class FundpoolApi(Api):
+    ERROR_SCHEMA = problems.ProblemSchema
+
+    def _register_responses(self):
+        """Register one reusable response per status, all as problem+json."""
+        for status in http.HTTPStatus:
+            response = {"description": status.phrase}
+            if status >= 400:
+                response["schema"] = self.ERROR_SCHEMA
+            prepare_response(response, self.spec, problems.MEDIA_TYPE)
+            self.spec.components.response(status.name, response, lazy=True)
+        default = {"description": "Any other error", "schema": self.ERROR_SCHEMA}
+        prepare_response(default, self.spec, problems.MEDIA_TYPE)
+        self.spec.components.response("DEFAULT_ERROR", default, lazy=True)
+
+    def handle_http_exception(self, error):
+        return problems.from_http(error)
+
+
+def api_settings(max_request_bytes: int) -> dict:
+    return {
+        "API_TITLE": "fundpool",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/",
+        "API_SPEC_OPTIONS": {
+            "info": {"description": "Ledger of a multi-level charity fund pool "
+                                    "(市/区/街道/社区资金池). Every error is application/problem+json."},
+            "components": {"securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "An API token from `fundpool tokens create`."}}},
+            "security": [{"bearerAuth": []}],
+        },
+        "MAX_CONTENT_LENGTH": max_request_bytes,
+    }

@@ -1,0 +1,63 @@
+"""Token endpoints: admins issue and revoke tokens within their scope."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+
+from fundpool.api.pagination import PageArgsSchema, decode_cursor, page_body
+from fundpool.api.requests import database, principal
+from fundpool.api.tokens.schemas import (NewTokenSchema, TokenCreateSchema, TokenPageSchema,
+                                         TokenSchema)
+from fundpool.auth import tokens
+from fundpool.auth.principal import require_role, require_token_issuer
+
+blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
+                description="API tokens: bearer credentials with a role and a pool scope")
+
+
+@blp.route("")
+class Tokens(MethodView):
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, TokenPageSchema)
+    @blp.alt_response(401, "UNAUTHORIZED")
+    @blp.alt_response(403, "FORBIDDEN")
+    def get(self, args):
+        """List the tokens you may manage (admins)."""
+        require_role(principal(), "admin")
+        with database().sessions() as session:
+            return page_body(tokens.list_tokens(session, principal(),
+                                                decode_cursor(args["cursor"], int), args["limit"]))
+
+    @blp.arguments(TokenCreateSchema)
+    @blp.response(201, NewTokenSchema)
+    @blp.alt_response(401, "UNAUTHORIZED")
+    @blp.alt_response(403, "FORBIDDEN")
+    @blp.alt_response(404, "NOT_FOUND")
+    @blp.alt_response(409, "CONFLICT")
+    def post(self, body):
+        """Issue a token. The secret is in this response only; store it now.
+
+        An admin issues admin tokens for pools in its subtree; only a city admin
+        issues foundation and auditor tokens.
+        """
+        require_token_issuer(principal(), body["role"], body["pool_code"])
+        with database().transaction() as session:
+            token, secret = tokens.create_token(session, principal().actor, **body)
+            shown = {name: getattr(token, name) for name in TokenSchema().fields}
+            return {**shown, "token": secret}
+
+
+@blp.route("/<int:token_id>/revoke")
+class RevokeToken(MethodView):
+    @blp.response(200, TokenSchema)
+    @blp.alt_response(401, "UNAUTHORIZED")
+    @blp.alt_response(403, "FORBIDDEN")
+    @blp.alt_response(404, "NOT_FOUND")
+    @blp.alt_response(409, "CONFLICT")
+    def post(self, token_id):
+        """Revoke a token at once; requests carrying it get 401 from then on."""
+        with database().transaction() as session:
+            token = tokens.get_token(session, token_id)
+            require_token_issuer(principal(), token.role, token.pool_code)
+            return tokens.revoke_token(session, principal().actor, token_id)

@@ -1,0 +1,47 @@
+"""The application factory: settings, logging, database, API. Nothing else."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any, Mapping
+
+from flask import Flask
+
+from fundpool import migrate
+from fundpool.api import init_api
+from fundpool.db import Database, make_engine
+from fundpool.logs import configure_logging
+from fundpool.settings import load_settings
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the app. ``config`` overrides every other source of settings (see settings.py)."""
+    settings = load_settings(config)
+    app = Flask("fundpool", instance_relative_config=True)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    configure_logging(settings["log_level"])
+    url = settings["database_url"] or default_database_url(app.instance_path)
+    app.config["SECRET_KEY"] = settings["secret_key"] or _instance_secret(app.instance_path)
+    app.config["FUNDPOOL"] = settings
+    app.extensions["fundpool.db"] = Database(make_engine(url, settings["database_pool_size"]))
+    app.extensions["fundpool.schema_head"] = migrate.head()
+    init_api(app, settings["max_request_bytes"])
+    return app
+
+
+def default_database_url(instance_path: str) -> str:
+    return f"sqlite:///{Path(instance_path) / 'fundpool.sqlite3'}"
+
+
+def _instance_secret(instance_path: str) -> str:
+    """A random key made once and kept beside the data, so all workers share it."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(secrets.token_hex(32))
+    return path.read_text().strip()

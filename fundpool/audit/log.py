@@ -1,0 +1,34 @@
+"""Recording writes in the audit log, inside the transaction that makes them."""
+
+from __future__ import annotations
+
+import getpass
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from fundpool.audit.models import AuditEvent
+from fundpool.logs import request_id_var
+
+
+@dataclass(frozen=True, slots=True)
+class Actor:
+    """Whoever makes a change: an API token, or an operator at the command line."""
+
+    name: str
+    token_id: int | None = None
+
+    @classmethod
+    def cli(cls) -> Actor:
+        return cls(f"cli:{getpass.getuser()}")
+
+
+def record(session: Session, actor: Actor, action: str, target_type: str,
+           target_id: str | int, **details: Any) -> AuditEvent:
+    """Add one audit event; it commits or rolls back with the change it describes."""
+    event = AuditEvent(actor=actor.name, token_id=actor.token_id, action=action,
+                       target_type=target_type, target_id=str(target_id),
+                       request_id=request_id_var.get(), details=details)
+    session.add(event)
+    return event

@@ -1,0 +1,93 @@
+"""Issuing, checking and revoking API tokens.
+
+A token is ``fp_`` and 43 random URL-safe characters (256 bits). Only its
+SHA-256 hash is stored: a leaked database reveals no usable token, and lookup
+by hash stays one indexed read.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundpool.audit.log import Actor, record
+from fundpool.auth.models import ROLES, ApiToken
+from fundpool.auth.principal import Principal
+from fundpool.db import utcnow
+from fundpool.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from fundpool.paging import Page, keyset_page
+from fundpool.pools.codes import in_subtree, subtree_bounds
+from fundpool.pools.models import Pool
+from fundpool.pools.service import get_pool
+
+PREFIX = "fp_"
+
+
+def hash_secret(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(session: Session, actor: Actor, *, name: str, role: str,
+                 pool_code: str | None) -> tuple[ApiToken, str]:
+    """Store a new token and return it with its secret, which is shown only this once."""
+    if role not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}, got {role!r}", "role")
+    if role == "admin" and pool_code is None:
+        raise InvalidInput("an admin token needs the pool it administers", "pool_code")
+    pool = get_pool(session, pool_code, field="pool_code") if pool_code is not None else None
+    if pool is not None and not pool.is_open:
+        raise Conflict(f"pool {pool.code} is closed", "pool_code")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken(name=name, role=role, pool=pool, secret_hash=hash_secret(secret),
+                     created_by=actor.name)
+    session.add(token)
+    session.flush()
+    record(session, actor, "token.create", "token", token.id, name=name, role=role,
+           pool_code=pool_code)
+    return token, secret
+
+
+def authenticate(session: Session, secret: str) -> Principal:
+    token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
+    if token is None:
+        raise Unauthenticated("the bearer token is not known")
+    if not token.is_active:
+        raise Unauthenticated("the bearer token has been revoked")
+    pool = token.pool
+    return Principal(token.id, token.name, token.role, pool.code if pool else None,
+                     pool.level_enum if pool else None)
+
+
+def get_token(session: Session, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id)
+    if token is None:
+        raise NotFound(f"there is no token with id {token_id}", "token_id")
+    return token
+
+
+def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
+    token = session.get(ApiToken, token_id, with_for_update=True)
+    if token is None:
+        raise NotFound(f"there is no token with id {token_id}", "token_id")
+    if not token.is_active:
+        raise Conflict(f"token {token_id} was already revoked", "token_id")
+    token.revoked_at = utcnow()
+    record(session, actor, "token.revoke", "token", token.id, name=token.name)
+    return token
+
+
+def list_tokens(session: Session, viewer: Principal, after: int | None, limit: int) -> Page:
+    """Tokens the viewer may manage: all for a city admin, else its subtree's admin tokens."""
+    stmt = select(ApiToken)
+    if not viewer.is_root_admin:
+        low, high = subtree_bounds(viewer.pool_code, viewer.pool_level)
+        stmt = stmt.join(ApiToken.pool).where(Pool.code.between(low, high))
+    return keyset_page(session, stmt, ApiToken.id, after, limit)
+
+
+def can_manage(viewer: Principal, token: ApiToken) -> bool:
+    return viewer.is_root_admin or (
+        token.role == "admin" and in_subtree(token.pool_code, viewer.pool_code, viewer.pool_level))

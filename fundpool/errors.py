@@ -1,0 +1,36 @@
+"""Errors a caller can act on, raised by the core and mapped to HTTP in one place.
+
+Each carries a message written for a person and, where one input is at fault,
+the name of that field.
+"""
+
+from __future__ import annotations
+
+
+class FundpoolError(Exception):
+    """Base class: ``message`` says what is wrong, ``field`` names the input at fault."""
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class InvalidInput(FundpoolError):
+    """The request is well-formed but breaks a rule of the domain."""
+
+
+class NotFound(FundpoolError):
+    """The named record does not exist."""
+
+
+class Conflict(FundpoolError):
+    """The request clashes with the current state (a duplicate, a closed record)."""
+
+
+class Forbidden(FundpoolError):
+    """The caller's role or scope does not allow this."""
+
+
+class Unauthenticated(FundpoolError):
+    """No valid credentials were presented."""

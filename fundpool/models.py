@@ -1,0 +1,8 @@
+"""Every mapped table, imported in one place so the metadata is complete."""
+
+from fundpool.audit.models import AuditEvent
+from fundpool.auth.models import ApiToken
+from fundpool.db import Base
+from fundpool.pools.models import Pool
+
+__all__ = ["Base", "AuditEvent", "ApiToken", "Pool"]

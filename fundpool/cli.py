@@ -1,0 +1,174 @@
+"""The ``fundpool`` command: database, tokens, pools, serving and the demo."""
+
+from __future__ import annotations
+
+import sys
+from functools import wraps
+from pathlib import Path
+
+import click
+from flask import Flask
+
+from fundpool import demo as demo_data
+from fundpool import migrate
+from fundpool.app import create_app
+from fundpool.audit.log import Actor
+from fundpool.auth import tokens as token_service
+from fundpool.auth.models import ROLES
+from fundpool.db import Database
+from fundpool.errors import FundpoolError
+from fundpool.pools import divisions
+from fundpool.pools.service import import_pools
+from fundpool.serving import serve as run_server
+from fundpool.settings import ConfigError
+
+
+def _friendly(command):
+    """Print configuration and domain errors as one clear line, exit status 2."""
+    @wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (ConfigError, FundpoolError) as exc:
+            click.echo(f"fundpool: {exc}", err=True)
+            sys.exit(2)
+    return wrapper
+
+
+def _app(config: dict | None = None) -> tuple[Flask, Database]:
+    app = create_app(config)
+    return app, app.extensions["fundpool.db"]
+
+
+@click.group()
+def main() -> None:
+    """Books of a multi-level charity fund pool (市/区/街道/社区资金池)."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@_friendly
+def db_upgrade() -> None:
+    """Bring the database to the newest schema (creates it if empty)."""
+    _, database = _app()
+    migrate.upgrade(database.engine)
+    click.echo(f"database at {migrate.current(database.engine)}: {database.engine.url!r}")
+
+
+@db.command("current")
+@_friendly
+def db_current() -> None:
+    """Show the database's schema revision and the newest one."""
+    _, database = _app()
+    click.echo(f"database: {migrate.current(database.engine) or 'empty'}, newest: {migrate.head()}")
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True, help="What the migration changes.")
+@_friendly
+def db_revision(message: str) -> None:
+    """(Developers) write a migration from the difference between models and database."""
+    _, database = _app()
+    migrate.revision(database.engine, message)
+
+
+@main.group()
+def tokens() -> None:
+    """API tokens."""
+
+
+@tokens.command("create")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--pool", "pool_code", help="Pool code; required for an admin token.")
+@click.option("--name", required=True, help="Who or what will use the token.")
+@_friendly
+def tokens_create(role: str, pool_code: str | None, name: str) -> None:
+    """Issue a token and print its secret (shown only this once)."""
+    _, database = _app()
+    with database.transaction() as session:
+        token, secret = token_service.create_token(session, Actor.cli(), name=name, role=role,
+                                                   pool_code=pool_code)
+        click.echo(f"token {token.id} ({role}{' of ' + pool_code if pool_code else ''}): {secret}")
+
+
+@tokens.command("list")
+@_friendly
+def tokens_list() -> None:
+    """List every token (never the secrets)."""
+    from sqlalchemy import select
+    from fundpool.auth.models import ApiToken
+    _, database = _app()
+    with database.sessions() as session:
+        for token in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+            click.echo(f"{token.id}\t{token.role}\t{token.pool_code or '-'}\t{state}\t{token.name}")
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@_friendly
+def tokens_revoke(token_id: int) -> None:
+    """Revoke a token at once."""
+    _, database = _app()
+    with database.transaction() as session:
+        token_service.revoke_token(session, Actor.cli(), token_id)
+    click.echo(f"token {token_id} revoked")
+
+
+@main.group()
+def pools() -> None:
+    """The pool hierarchy."""
+
+
+@pools.command("import")
+@click.argument("path", required=False, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_friendly
+def pools_import(path: Path | None) -> None:
+    """Create pools from a CSV (code,name,level,parent_code); default: Shenzhen's divisions."""
+    rows = divisions.read_file(path) if path else divisions.shenzhen()
+    _, database = _app()
+    with database.transaction() as session:
+        created, kept = import_pools(session, Actor.cli(), rows)
+    click.echo(f"{created} pools created, {kept} already present")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@_friendly
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the API with gunicorn on the configured database."""
+    _, database = _app()
+    at, head = migrate.current(database.engine), migrate.head()
+    if at != head:
+        raise ConfigError(f"the database schema is at {at or 'nothing'}, not {head}; "
+                          "run 'fundpool db upgrade' first")
+    run_server(host, port, workers)
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
+@_friendly
+def demo(host: str, port: int, workers: int) -> None:
+    """Load the Shenzhen demo into instance/demo.sqlite3 and serve it."""
+    probe = create_app()
+    path = Path(probe.instance_path) / "demo.sqlite3"
+    config = {"database_url": f"sqlite:///{path}"}
+    _, database = _app(config)
+    migrate.upgrade(database.engine)
+    with database.transaction() as session:
+        created, kept = demo_data.load(session, Actor.cli())
+        secret = demo_data.admin_token(session, Actor.cli())
+    database.engine.dispose()
+    click.echo(f"demo database: {path} ({created} pools created, {kept} already there)")
+    click.echo(f"city admin token (深圳市 440300): {secret}")
+    click.echo(f"try: curl -H 'Authorization: Bearer {secret}' http://{host}:{port}/api/v1/pools/440304")
+    click.echo(f"API docs: http://{host}:{port}/api/v1/docs")
+    run_server(host, port, workers, config)

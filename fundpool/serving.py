@@ -1,0 +1,30 @@
+"""Running the app under gunicorn, from the ``fundpool serve`` and ``demo`` commands."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from gunicorn.app.base import BaseApplication
+
+from fundpool.app import create_app
+
+
+class GunicornServer(BaseApplication):
+    """Each worker builds its own app (and engine) after the fork; nothing is preloaded."""
+
+    def __init__(self, options: Mapping[str, Any], app_config: Mapping[str, Any] | None = None):
+        self.options = dict(options)
+        self.app_config = dict(app_config or {})
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        return create_app(self.app_config)
+
+
+def serve(host: str, port: int, workers: int, app_config: Mapping[str, Any] | None = None) -> None:
+    GunicornServer({"bind": f"{host}:{port}", "workers": workers, "accesslog": None,
+                    "errorlog": "-", "timeout": 60}, app_config).run()

@@ -27,4 +27,5 @@ class GunicornServer(BaseApplication):
 
 def serve(host: str, port: int, workers: int, app_config: Mapping[str, Any] | None = None) -> None:
     GunicornServer({"bind": f"{host}:{port}", "workers": workers, "accesslog": None,
-                    "errorlog": "-", "timeout": 60}, app_config).run()
+                    "errorlog": "-", "timeout": 60,
+                    "control_socket_disable": True}, app_config).run()

@@ -13,6 +13,8 @@ from fundpool.errors import InvalidInput
 from fundpool.paging import Page
 
 MAX_LIMIT = 500
+#: Arguments for ``blp.arguments`` on query strings: a misspelt parameter is an error.
+QUERY = {"location": "query", "unknown": ma.RAISE}
 
 
 class PageArgsSchema(ma.Schema):

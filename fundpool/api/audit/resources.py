@@ -7,7 +7,7 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from fundpool.api.audit.schemas import AuditPageSchema, AuditQuerySchema
-from fundpool.api.pagination import decode_cursor, page_body
+from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.requests import database, principal
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.principal import require_role
@@ -19,7 +19,7 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit-events",
 
 @blp.route("")
 class AuditEvents(MethodView):
-    @blp.arguments(AuditQuerySchema, location="query")
+    @blp.arguments(AuditQuerySchema, **QUERY)
     @blp.response(200, AuditPageSchema)
     @blp.alt_response(401, "UNAUTHORIZED")
     @blp.alt_response(403, "FORBIDDEN")

@@ -19,9 +19,6 @@ class AuditEventSchema(ma.Schema):
 
 
 class AuditQuerySchema(PageArgsSchema):
-    class Meta:
-        unknown = ma.RAISE
-
     action = ma.fields.String(metadata={"description": "Only events of this action"})
 
 

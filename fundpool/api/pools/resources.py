@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fundpool.api.pagination import decode_cursor, page_body
+from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.pools.schemas import (PoolCloseSchema, PoolCreateSchema, PoolPageSchema,
                                         PoolQuerySchema, PoolSchema)
 from fundpool.api.requests import database, principal
@@ -20,7 +20,7 @@ blp = Blueprint("pools", __name__, url_prefix="/api/v1/pools",
 
 @blp.route("")
 class Pools(MethodView):
-    @blp.arguments(PoolQuerySchema, location="query")
+    @blp.arguments(PoolQuerySchema, **QUERY)
     @blp.response(200, PoolPageSchema)
     @blp.alt_response(401, "UNAUTHORIZED")
     @blp.alt_response(404, "NOT_FOUND")

@@ -50,9 +50,6 @@ class PoolSchema(PoolSummarySchema):
 
 
 class PoolQuerySchema(PageArgsSchema):
-    class Meta:
-        unknown = ma.RAISE
-
     level = ma.fields.String(validate=ma.validate.OneOf(LEVEL_CHOICES))
     parent = ma.fields.String(validate=CODE, metadata={"description": "Only children of this pool"})
     within = ma.fields.String(validate=CODE,

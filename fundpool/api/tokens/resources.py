@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fundpool.api.pagination import PageArgsSchema, decode_cursor, page_body
+from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_body
 from fundpool.api.requests import database, principal
 from fundpool.api.tokens.schemas import (NewTokenSchema, TokenCreateSchema, TokenPageSchema,
                                          TokenSchema)
@@ -18,7 +18,7 @@ blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
 
 @blp.route("")
 class Tokens(MethodView):
-    @blp.arguments(PageArgsSchema, location="query")
+    @blp.arguments(PageArgsSchema, **QUERY)
     @blp.response(200, TokenPageSchema)
     @blp.alt_response(401, "UNAUTHORIZED")
     @blp.alt_response(403, "FORBIDDEN")

@@ -1,0 +1,11 @@
+"""gunicorn settings for production: gunicorn -c config/gunicorn.conf.py 'fundpool:create_app()'"""
+
+import multiprocessing
+
+bind = "127.0.0.1:8000"  # behind a reverse proxy that terminates TLS
+workers = 2 * multiprocessing.cpu_count() + 1
+timeout = 60
+accesslog = None  # fundpool writes its own JSON access log with request ids
+errorlog = "-"
+control_socket_disable = True
+preload_app = False  # each worker opens its own database connections after the fork

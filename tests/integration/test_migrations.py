@@ -1,0 +1,30 @@
+"""Migrations: an empty database upgrades to exactly the models' schema, and back."""
+
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import inspect
+
+from fundpool import migrate
+from fundpool.db import make_engine
+from fundpool.models import Base
+
+
+def test_upgrading_an_empty_database_gives_the_models_schema(empty_database):
+    engine = make_engine(empty_database())
+    assert migrate.current(engine) is None
+    migrate.upgrade(engine)
+    assert migrate.current(engine) == migrate.head()
+    with engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        assert compare_metadata(context, Base.metadata) == []
+    engine.dispose()
+
+
+def test_downgrade_to_nothing_and_up_again(empty_database):
+    engine = make_engine(empty_database())
+    migrate.upgrade(engine)
+    migrate.downgrade(engine, "base")
+    assert set(inspect(engine).get_table_names()) <= {"alembic_version"}
+    migrate.upgrade(engine)
+    assert {"pools", "api_tokens", "audit_events"} <= set(inspect(engine).get_table_names())
+    engine.dispose()

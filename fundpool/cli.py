@@ -115,7 +115,8 @@ def tokens_revoke(token_id: int) -> None:
     """Revoke a token at once."""
     _, database = _app()
     with database.transaction() as session:
-        token_service.revoke_token(session, Actor.cli(), token_id)
+        token = token_service.get_token(session, token_id, lock=True)
+        token_service.revoke_token(session, Actor.cli(), token)
     click.echo(f"token {token_id} revoked")
 
 

@@ -10,8 +10,11 @@ import logging
 import re
 import time
 import uuid
+from contextlib import contextmanager
+from typing import Iterator
 
 from flask import Flask, current_app, g, request
+from sqlalchemy.orm import Session
 
 from fundpool.auth.principal import Principal
 from fundpool.auth.tokens import authenticate
@@ -32,11 +35,37 @@ def principal() -> Principal:
     return g.principal
 
 
+def db_session() -> Session:
+    """The request's session; it stays open until the response is written."""
+    if "db_session" not in g:
+        g.db_session = database().sessions()
+    return g.db_session
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """The request's unit of work: commits if the block finishes, rolls back if it raises."""
+    session = db_session()
+    try:
+        yield session
+        session.commit()
+    except BaseException:
+        session.rollback()
+        raise
+
+
 def init_requests(app: Flask) -> None:
     app.before_request(_start)
     app.before_request(_authenticate)
     app.after_request(_finish)
-    app.teardown_request(lambda _exc: request_id_var.set(None))
+    app.teardown_request(_teardown)
+
+
+def _teardown(_exc) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+    request_id_var.set(None)
 
 
 def _start() -> None:
@@ -53,8 +82,8 @@ def _authenticate() -> None:
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthenticated("this endpoint needs an API token: send 'Authorization: Bearer <token>'",
                               "Authorization")
-    with database().sessions() as session:
-        g.principal = authenticate(session, secret.strip())
+    g.principal = authenticate(db_session(), secret.strip())
+    db_session().rollback()
 
 
 def _finish(response):

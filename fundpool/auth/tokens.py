@@ -61,19 +61,21 @@ def authenticate(session: Session, secret: str) -> Principal:
                      pool.level_enum if pool else None)
 
 
-def get_token(session: Session, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id)
+def get_token(session: Session, token_id: int, *, lock: bool = False) -> ApiToken:
+    """Read a token; ``lock`` holds its row until commit and reads its latest state."""
+    stmt = select(ApiToken).where(ApiToken.id == token_id)
+    if lock:
+        stmt = stmt.with_for_update(of=ApiToken).execution_options(populate_existing=True)
+    token = session.scalar(stmt)
     if token is None:
         raise NotFound(f"there is no token with id {token_id}", "token_id")
     return token
 
 
-def revoke_token(session: Session, actor: Actor, token_id: int) -> ApiToken:
-    token = session.get(ApiToken, token_id, with_for_update=True)
-    if token is None:
-        raise NotFound(f"there is no token with id {token_id}", "token_id")
+def revoke_token(session: Session, actor: Actor, token: ApiToken) -> ApiToken:
+    """Revoke a token read with ``get_token(..., lock=True)``: exactly once."""
     if not token.is_active:
-        raise Conflict(f"token {token_id} was already revoked", "token_id")
+        raise Conflict(f"token {token.id} was already revoked", "token_id")
     token.revoked_at = utcnow()
     record(session, actor, "token.revoke", "token", token.id, name=token.name)
     return token

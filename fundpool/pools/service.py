@@ -35,7 +35,7 @@ def get_pool(session: Session, code: str, *, field: str = "code", lock: bool = F
     if with_children:
         stmt = stmt.options(selectinload(Pool.children))
     if lock:
-        stmt = stmt.with_for_update(of=Pool)
+        stmt = stmt.with_for_update(of=Pool).execution_options(populate_existing=True)
     pool = session.scalar(stmt)
     if pool is None:
         raise NotFound(f"there is no pool with code {code}", field)

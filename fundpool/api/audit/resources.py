@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from fundpool.api.audit.schemas import AuditPageSchema, AuditQuerySchema
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
-from fundpool.api.requests import database, principal
+from fundpool.api.requests import db_session, principal, transaction
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.principal import require_role
 from fundpool.paging import keyset_page
@@ -29,6 +29,6 @@ class AuditEvents(MethodView):
         stmt = select(AuditEvent)
         if "action" in args:
             stmt = stmt.where(AuditEvent.action == args["action"])
-        with database().sessions() as session:
-            return page_body(keyset_page(session, stmt, AuditEvent.id,
-                                         decode_cursor(args["cursor"], int), args["limit"]))
+        session = db_session()
+        return page_body(keyset_page(session, stmt, AuditEvent.id,
+                                     decode_cursor(args["cursor"], int), args["limit"]))

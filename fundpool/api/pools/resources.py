@@ -8,7 +8,7 @@ from flask_smorest import Blueprint
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.pools.schemas import (PoolCloseSchema, PoolCreateSchema, PoolPageSchema,
                                         PoolQuerySchema, PoolSchema)
-from fundpool.api.requests import database, principal
+from fundpool.api.requests import db_session, principal, transaction
 from fundpool.auth.principal import require_admin_of
 from fundpool.errors import Forbidden
 from fundpool.pools import service
@@ -26,12 +26,12 @@ class Pools(MethodView):
     @blp.alt_response(404, "NOT_FOUND")
     def get(self, args):
         """List pools, ordered by code; filter by level, parent or subtree."""
-        with database().sessions() as session:
-            page = service.list_pools(
-                session, level=Level(args["level"]) if "level" in args else None,
-                parent_code=args.get("parent"), within=args.get("within"),
-                after=decode_cursor(args["cursor"], str), limit=args["limit"])
-            return page_body(page)
+        session = db_session()
+        page = service.list_pools(
+            session, level=Level(args["level"]) if "level" in args else None,
+            parent_code=args.get("parent"), within=args.get("within"),
+            after=decode_cursor(args["cursor"], str), limit=args["limit"])
+        return page_body(page)
 
     @blp.arguments(PoolCreateSchema)
     @blp.response(201, PoolSchema)
@@ -52,7 +52,7 @@ class Pools(MethodView):
         require_admin_of(principal(), body["parent_code"], "parent_code")
         new = service.NewPool(code=body["code"], name=body["name"], name_en=body["name_en"],
                               level=Level(body["level"]), parent_code=body["parent_code"])
-        with database().transaction() as session:
+        with transaction() as session:
             return service.create_pool(session, principal().actor, new)
 
 
@@ -63,8 +63,8 @@ class PoolByCode(MethodView):
     @blp.alt_response(404, "NOT_FOUND")
     def get(self, code):
         """Read one pool with its direct children."""
-        with database().sessions() as session:
-            return service.get_pool(session, code, with_children=True)
+        session = db_session()
+        return service.get_pool(session, code, with_children=True)
 
 
 @blp.route("/<string:code>/close")
@@ -78,5 +78,5 @@ class ClosePool(MethodView):
     def post(self, body, code):
         """Close a pool (it is never deleted). Every pool below it must be closed first."""
         require_admin_of(principal(), code, "code")
-        with database().transaction() as session:
+        with transaction() as session:
             return service.close_pool(session, principal().actor, code, body["reason"])

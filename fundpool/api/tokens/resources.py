@@ -6,7 +6,7 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_body
-from fundpool.api.requests import database, principal
+from fundpool.api.requests import db_session, principal, transaction
 from fundpool.api.tokens.schemas import (NewTokenSchema, TokenCreateSchema, TokenPageSchema,
                                          TokenSchema)
 from fundpool.auth import tokens
@@ -25,9 +25,9 @@ class Tokens(MethodView):
     def get(self, args):
         """List the tokens you may manage (admins)."""
         require_role(principal(), "admin")
-        with database().sessions() as session:
-            return page_body(tokens.list_tokens(session, principal(),
-                                                decode_cursor(args["cursor"], int), args["limit"]))
+        session = db_session()
+        return page_body(tokens.list_tokens(session, principal(),
+                                            decode_cursor(args["cursor"], int), args["limit"]))
 
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
@@ -42,7 +42,7 @@ class Tokens(MethodView):
         issues foundation and auditor tokens.
         """
         require_token_issuer(principal(), body["role"], body["pool_code"])
-        with database().transaction() as session:
+        with transaction() as session:
             token, secret = tokens.create_token(session, principal().actor, **body)
             shown = {name: getattr(token, name) for name in TokenSchema().fields}
             return {**shown, "token": secret}
@@ -57,7 +57,7 @@ class RevokeToken(MethodView):
     @blp.alt_response(409, "CONFLICT")
     def post(self, token_id):
         """Revoke a token at once; requests carrying it get 401 from then on."""
-        with database().transaction() as session:
-            token = tokens.get_token(session, token_id)
+        with transaction() as session:
+            token = tokens.get_token(session, token_id, lock=True)
             require_token_issuer(principal(), token.role, token.pool_code)
-            return tokens.revoke_token(session, principal().actor, token_id)
+            return tokens.revoke_token(session, principal().actor, token)

@@ -19,7 +19,8 @@ from fundpool.settings import load_settings
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     """Build the app. ``config`` overrides every other source of settings (see settings.py)."""
     settings = load_settings(config)
-    app = Flask("fundpool", instance_relative_config=True)
+    folder = settings["instance_folder"]
+    app = Flask("fundpool", instance_path=str(Path(folder).resolve()) if folder else None)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     configure_logging(settings["log_level"])
     url = settings["database_url"] or default_database_url(app.instance_path)

@@ -37,6 +37,8 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
+    Setting("instance_folder", str, None,
+            "Folder for local state (SQLite file, secret key). Unset: instance/ beside the package."),
     Setting("database_url", str, None,
             "SQLAlchemy URL. Unset: an SQLite file fundpool.sqlite3 in the instance folder."),
     Setting("database_pool_size", int, 5,

@@ -1,0 +1,109 @@
+"""The fundpool command: database, tokens, pool import, settings errors, and the demo."""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import urllib.request
+
+import pytest
+from click.testing import CliRunner
+
+from fundpool.cli import main
+
+
+@pytest.fixture
+def run(empty_database, tmp_path):
+    url = empty_database()
+    env = {"FUNDPOOL_DATABASE_URL": url, "FUNDPOOL_INSTANCE_FOLDER": str(tmp_path),
+           "FUNDPOOL_LOG_LEVEL": "WARNING"}
+
+    def invoke(*args, **extra_env):
+        return CliRunner().invoke(main, list(args), env={**env, **extra_env},
+                                  catch_exceptions=False)
+    return invoke
+
+
+def test_upgrade_import_and_issue_a_token(run):
+    assert "database at 0001" in run("db", "upgrade").output
+    imported = run("pools", "import")
+    assert imported.exit_code == 0
+    assert "89 pools created, 0 already present" in imported.output
+    assert "0 pools created, 89 already present" in run("pools", "import").output
+    made = run("tokens", "create", "--role", "admin", "--pool", "440304", "--name", "福田区管理员")
+    assert made.exit_code == 0
+    assert "fp_" in made.output
+    listed = run("tokens", "list").output
+    assert "admin\t440304\tactive\t福田区管理员" in listed
+    token_id = listed.split("\t")[0]
+    assert run("tokens", "revoke", token_id).exit_code == 0
+    assert "revoked" in run("tokens", "list").output
+    again = run("tokens", "revoke", token_id)
+    assert again.exit_code == 2
+    assert "already revoked" in again.output
+
+
+def test_a_token_for_an_unknown_pool_is_refused_clearly(run):
+    run("db", "upgrade")
+    result = run("tokens", "create", "--role", "admin", "--pool", "440304", "--name", "x")
+    assert result.exit_code == 2
+    assert "there is no pool with code 440304" in result.output
+
+
+def test_a_bad_import_file_changes_nothing(run, tmp_path):
+    run("db", "upgrade")
+    path = tmp_path / "pools.csv"
+    path.write_text("code,name,level,parent_code\n440300,深圳市,city,\n"
+                    "440304,福田区,district,440300\n440399001,某街道,street,440399\n",
+                    encoding="utf-8")
+    result = run("pools", "import", str(path))
+    assert result.exit_code == 2
+    assert "there is no pool with code 440399" in result.output
+    imported = run("pools", "import")
+    assert "89 pools created, 0 already present" in imported.output
+
+
+def test_an_unknown_setting_stops_the_command_with_a_message(run):
+    result = run("db", "current", FUNDPOOL_LOG_LEVL="DEBUG")
+    assert result.exit_code == 2
+    assert "unknown setting 'log_levl'" in result.output
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_demo_loads_shenzhen_and_serves_it(tmp_path):
+    port = free_port()
+    env = {**os.environ, "FUNDPOOL_INSTANCE_FOLDER": str(tmp_path)}
+    env.pop("FUNDPOOL_DATABASE_URL", None)
+    command = [sys.executable, "-c", "from fundpool.cli import main; main()", "demo",
+               "--port", str(port), "--workers", "1"]
+    with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          text=True) as process:
+        _check_demo(process, port)
+    assert (tmp_path / "demo.sqlite3").exists()
+
+
+def _check_demo(process, port):
+    try:
+        token = None
+        for line in process.stdout:
+            if "city admin token" in line:
+                token = line.rsplit(" ", 1)[-1].strip()
+            if "Listening at" in line:
+                break
+        assert token and token.startswith("fp_")
+        request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/pools/440304001",
+                                         headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(request, timeout=60) as response:
+            body = json.loads(response.read())
+        assert body["name"] == "南园街道"
+        assert len(body["children"]) == 3
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+

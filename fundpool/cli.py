@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from functools import wraps
 from pathlib import Path
+from typing import Iterator
 
 import click
 from flask import Flask
@@ -35,9 +37,15 @@ def _friendly(command):
     return wrapper
 
 
-def _app(config: dict | None = None) -> tuple[Flask, Database]:
+@contextmanager
+def _app(config: dict | None = None) -> Iterator[tuple[Flask, Database]]:
+    """The app and its database for one command; connections are closed afterwards."""
     app = create_app(config)
-    return app, app.extensions["fundpool.db"]
+    database = app.extensions["fundpool.db"]
+    try:
+        yield app, database
+    finally:
+        database.engine.dispose()
 
 
 @click.group()
@@ -54,17 +62,17 @@ def db() -> None:
 @_friendly
 def db_upgrade() -> None:
     """Bring the database to the newest schema (creates it if empty)."""
-    _, database = _app()
-    migrate.upgrade(database.engine)
-    click.echo(f"database at {migrate.current(database.engine)}: {database.engine.url!r}")
+    with _app() as (_, database):
+        migrate.upgrade(database.engine)
+        click.echo(f"database at {migrate.current(database.engine)}: {database.engine.url!r}")
 
 
 @db.command("current")
 @_friendly
 def db_current() -> None:
     """Show the database's schema revision and the newest one."""
-    _, database = _app()
-    click.echo(f"database: {migrate.current(database.engine) or 'empty'}, newest: {migrate.head()}")
+    with _app() as (_, database):
+        click.echo(f"database: {migrate.current(database.engine) or 'empty'}, newest: {migrate.head()}")
 
 
 @db.command("revision")
@@ -72,8 +80,8 @@ def db_current() -> None:
 @_friendly
 def db_revision(message: str) -> None:
     """(Developers) write a migration from the difference between models and database."""
-    _, database = _app()
-    migrate.revision(database.engine, message)
+    with _app() as (_, database):
+        migrate.revision(database.engine, message)
 
 
 @main.group()
@@ -88,11 +96,11 @@ def tokens() -> None:
 @_friendly
 def tokens_create(role: str, pool_code: str | None, name: str) -> None:
     """Issue a token and print its secret (shown only this once)."""
-    _, database = _app()
-    with database.transaction() as session:
-        token, secret = token_service.create_token(session, Actor.cli(), name=name, role=role,
-                                                   pool_code=pool_code)
-        click.echo(f"token {token.id} ({role}{' of ' + pool_code if pool_code else ''}): {secret}")
+    with _app() as (_, database):
+        with database.transaction() as session:
+            token, secret = token_service.create_token(session, Actor.cli(), name=name, role=role,
+                                                       pool_code=pool_code)
+            click.echo(f"token {token.id} ({role}{' of ' + pool_code if pool_code else ''}): {secret}")
 
 
 @tokens.command("list")
@@ -101,11 +109,11 @@ def tokens_list() -> None:
     """List every token (never the secrets)."""
     from sqlalchemy import select
     from fundpool.auth.models import ApiToken
-    _, database = _app()
-    with database.sessions() as session:
-        for token in session.scalars(select(ApiToken).order_by(ApiToken.id)):
-            state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
-            click.echo(f"{token.id}\t{token.role}\t{token.pool_code or '-'}\t{state}\t{token.name}")
+    with _app() as (_, database):
+        with database.sessions() as session:
+            for token in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+                state = f"revoked {token.revoked_at:%Y-%m-%d}" if token.revoked_at else "active"
+                click.echo(f"{token.id}\t{token.role}\t{token.pool_code or '-'}\t{state}\t{token.name}")
 
 
 @tokens.command("revoke")
@@ -113,11 +121,11 @@ def tokens_list() -> None:
 @_friendly
 def tokens_revoke(token_id: int) -> None:
     """Revoke a token at once."""
-    _, database = _app()
-    with database.transaction() as session:
-        token = token_service.get_token(session, token_id, lock=True)
-        token_service.revoke_token(session, Actor.cli(), token)
-    click.echo(f"token {token_id} revoked")
+    with _app() as (_, database):
+        with database.transaction() as session:
+            token = token_service.get_token(session, token_id, lock=True)
+            token_service.revoke_token(session, Actor.cli(), token)
+        click.echo(f"token {token_id} revoked")
 
 
 @main.group()
@@ -131,10 +139,10 @@ def pools() -> None:
 def pools_import(path: Path | None) -> None:
     """Create pools from a CSV (code,name,level,parent_code); default: Shenzhen's divisions."""
     rows = divisions.read_file(path) if path else divisions.shenzhen()
-    _, database = _app()
-    with database.transaction() as session:
-        created, kept = import_pools(session, Actor.cli(), rows)
-    click.echo(f"{created} pools created, {kept} already present")
+    with _app() as (_, database):
+        with database.transaction() as session:
+            created, kept = import_pools(session, Actor.cli(), rows)
+        click.echo(f"{created} pools created, {kept} already present")
 
 
 @main.command()
@@ -144,11 +152,11 @@ def pools_import(path: Path | None) -> None:
 @_friendly
 def serve(host: str, port: int, workers: int) -> None:
     """Serve the API with gunicorn on the configured database."""
-    _, database = _app()
-    at, head = migrate.current(database.engine), migrate.head()
-    if at != head:
-        raise ConfigError(f"the database schema is at {at or 'nothing'}, not {head}; "
-                          "run 'fundpool db upgrade' first")
+    with _app() as (_, database):
+        at, head = migrate.current(database.engine), migrate.head()
+        if at != head:
+            raise ConfigError(f"the database schema is at {at or 'nothing'}, not {head}; "
+                              "run 'fundpool db upgrade' first")
     run_server(host, port, workers)
 
 
@@ -159,17 +167,17 @@ def serve(host: str, port: int, workers: int) -> None:
 @_friendly
 def demo(host: str, port: int, workers: int) -> None:
     """Load the Shenzhen demo into instance/demo.sqlite3 and serve it."""
-    probe = create_app()
-    path = Path(probe.instance_path) / "demo.sqlite3"
+    with _app() as (app, _):
+        path = Path(app.instance_path) / "demo.sqlite3"
     config = {"database_url": f"sqlite:///{path}"}
-    _, database = _app(config)
-    migrate.upgrade(database.engine)
-    with database.transaction() as session:
-        created, kept = demo_data.load(session, Actor.cli())
-        secret = demo_data.admin_token(session, Actor.cli())
-    database.engine.dispose()
+    with _app(config) as (_, database):
+        migrate.upgrade(database.engine)
+        with database.transaction() as session:
+            created, kept = demo_data.load(session, Actor.cli())
+            secret = demo_data.admin_token(session, Actor.cli())
     click.echo(f"demo database: {path} ({created} pools created, {kept} already there)")
     click.echo(f"city admin token (深圳市 440300): {secret}")
-    click.echo(f"try: curl -H 'Authorization: Bearer {secret}' http://{host}:{port}/api/v1/pools/440304")
+    click.echo(f"try: curl -H 'Authorization: Bearer {secret}' "
+               f"http://{host}:{port}/api/v1/pools/440304")
     click.echo(f"API docs: http://{host}:{port}/api/v1/docs")
     run_server(host, port, workers, config)

@@ -108,6 +108,7 @@ def tokens_create(role: str, pool_code: str | None, name: str) -> None:
 def tokens_list() -> None:
     """List every token (never the secrets)."""
     from sqlalchemy import select
+
     from fundpool.auth.models import ApiToken
     with _app() as (_, database):
         with database.sessions() as session:

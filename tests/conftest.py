@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import shutil
 import uuid
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text

@@ -16,8 +16,14 @@ import marshmallow as ma
 from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from fundpool.errors import (Conflict, Forbidden, FundpoolError, InvalidInput, NotFound,
-                             Unauthenticated)
+from fundpool.errors import (
+    Conflict,
+    Forbidden,
+    FundpoolError,
+    InvalidInput,
+    NotFound,
+    Unauthenticated,
+)
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("fundpool.api")

@@ -48,3 +48,12 @@ def api_settings(max_request_bytes: int) -> dict:
         },
         "MAX_CONTENT_LENGTH": max_request_bytes,
     }
+
+
+def documents_errors(blp, *statuses: int):
+    """Document the problem responses of an authenticated operation (401 always)."""
+    def decorate(view):
+        for status in sorted({401, *statuses}, reverse=True):
+            view = blp.alt_response(status, http.HTTPStatus(status).name)(view)
+        return view
+    return decorate

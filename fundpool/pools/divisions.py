@@ -43,7 +43,7 @@ def _rows(reader: Iterable[dict[str, str]]):
             level = Level(row["level"].strip())
         except ValueError:
             raise InvalidInput(f"line {line}: level {row['level']!r} is not one of "
-                               f"{', '.join(l.value for l in Level)}", "level") from None
+                               f"{', '.join(lv.value for lv in Level)}", "level") from None
         yield NewPool(code=row["code"].strip(), name=row["name"].strip(), level=level,
                       parent_code=(row["parent_code"] or "").strip() or None,
                       name_en=(row.get("name_en") or "").strip() or None)

@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from fundpool.api.audit.schemas import AuditPageSchema, AuditQuerySchema
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
-from fundpool.api.requests import db_session, principal, transaction
+from fundpool.api.requests import db_session, principal
+from fundpool.api.spec import documents_errors
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.principal import require_role
 from fundpool.paging import keyset_page
@@ -21,8 +22,7 @@ blp = Blueprint("audit", __name__, url_prefix="/api/v1/audit-events",
 class AuditEvents(MethodView):
     @blp.arguments(AuditQuerySchema, **QUERY)
     @blp.response(200, AuditPageSchema)
-    @blp.alt_response(401, "UNAUTHORIZED")
-    @blp.alt_response(403, "FORBIDDEN")
+    @documents_errors(blp, 403)
     def get(self, args):
         """List audit events, oldest first (auditors)."""
         require_role(principal(), "auditor")

@@ -6,9 +6,15 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
-from fundpool.api.pools.schemas import (PoolCloseSchema, PoolCreateSchema, PoolPageSchema,
-                                        PoolQuerySchema, PoolSchema)
+from fundpool.api.pools.schemas import (
+    PoolCloseSchema,
+    PoolCreateSchema,
+    PoolPageSchema,
+    PoolQuerySchema,
+    PoolSchema,
+)
 from fundpool.api.requests import db_session, principal, transaction
+from fundpool.api.spec import documents_errors
 from fundpool.auth.principal import require_admin_of
 from fundpool.errors import Forbidden
 from fundpool.pools import service
@@ -22,8 +28,7 @@ blp = Blueprint("pools", __name__, url_prefix="/api/v1/pools",
 class Pools(MethodView):
     @blp.arguments(PoolQuerySchema, **QUERY)
     @blp.response(200, PoolPageSchema)
-    @blp.alt_response(401, "UNAUTHORIZED")
-    @blp.alt_response(404, "NOT_FOUND")
+    @documents_errors(blp, 404)
     def get(self, args):
         """List pools, ordered by code; filter by level, parent or subtree."""
         session = db_session()
@@ -35,11 +40,7 @@ class Pools(MethodView):
 
     @blp.arguments(PoolCreateSchema)
     @blp.response(201, PoolSchema)
-    @blp.alt_response(401, "UNAUTHORIZED")
-    @blp.alt_response(403, "FORBIDDEN")
-    @blp.alt_response(404, "NOT_FOUND")
-    @blp.alt_response(409, "CONFLICT")
-    @blp.alt_response(413, "REQUEST_ENTITY_TOO_LARGE")
+    @documents_errors(blp, 403, 404, 409, 413)
     def post(self, body):
         """Create a pool under its parent (admins, inside their own subtree).
 
@@ -59,8 +60,7 @@ class Pools(MethodView):
 @blp.route("/<string:code>")
 class PoolByCode(MethodView):
     @blp.response(200, PoolSchema)
-    @blp.alt_response(401, "UNAUTHORIZED")
-    @blp.alt_response(404, "NOT_FOUND")
+    @documents_errors(blp, 404)
     def get(self, code):
         """Read one pool with its direct children."""
         session = db_session()
@@ -71,10 +71,7 @@ class PoolByCode(MethodView):
 class ClosePool(MethodView):
     @blp.arguments(PoolCloseSchema)
     @blp.response(200, PoolSchema)
-    @blp.alt_response(401, "UNAUTHORIZED")
-    @blp.alt_response(403, "FORBIDDEN")
-    @blp.alt_response(404, "NOT_FOUND")
-    @blp.alt_response(409, "CONFLICT")
+    @documents_errors(blp, 403, 404, 409)
     def post(self, body, code):
         """Close a pool (it is never deleted). Every pool below it must be closed first."""
         require_admin_of(principal(), code, "code")

@@ -7,8 +7,13 @@ from flask_smorest import Blueprint
 
 from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_body
 from fundpool.api.requests import db_session, principal, transaction
-from fundpool.api.tokens.schemas import (NewTokenSchema, TokenCreateSchema, TokenPageSchema,
-                                         TokenSchema)
+from fundpool.api.spec import documents_errors
+from fundpool.api.tokens.schemas import (
+    NewTokenSchema,
+    TokenCreateSchema,
+    TokenPageSchema,
+    TokenSchema,
+)
 from fundpool.auth import tokens
 from fundpool.auth.principal import require_role, require_token_issuer
 
@@ -20,8 +25,7 @@ blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
 class Tokens(MethodView):
     @blp.arguments(PageArgsSchema, **QUERY)
     @blp.response(200, TokenPageSchema)
-    @blp.alt_response(401, "UNAUTHORIZED")
-    @blp.alt_response(403, "FORBIDDEN")
+    @documents_errors(blp, 403)
     def get(self, args):
         """List the tokens you may manage (admins)."""
         require_role(principal(), "admin")
@@ -31,10 +35,7 @@ class Tokens(MethodView):
 
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
-    @blp.alt_response(401, "UNAUTHORIZED")
-    @blp.alt_response(403, "FORBIDDEN")
-    @blp.alt_response(404, "NOT_FOUND")
-    @blp.alt_response(409, "CONFLICT")
+    @documents_errors(blp, 403, 404, 409)
     def post(self, body):
         """Issue a token. The secret is in this response only; store it now.
 
@@ -51,10 +52,7 @@ class Tokens(MethodView):
 @blp.route("/<int:token_id>/revoke")
 class RevokeToken(MethodView):
     @blp.response(200, TokenSchema)
-    @blp.alt_response(401, "UNAUTHORIZED")
-    @blp.alt_response(403, "FORBIDDEN")
-    @blp.alt_response(404, "NOT_FOUND")
-    @blp.alt_response(409, "CONFLICT")
+    @documents_errors(blp, 403, 404, 409)
     def post(self, token_id):
         """Revoke a token at once; requests carrying it get 401 from then on."""
         with transaction() as session:

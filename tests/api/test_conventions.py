@@ -92,3 +92,9 @@ def test_ready_reports_a_database_behind_on_migrations(client, db):
     assert response.status_code == 503
     assert response.content_type == "application/problem+json"
     assert "fundpool db upgrade" in response.json["detail"]
+
+
+def test_interactive_docs_are_served(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    assert "swagger-ui" in response.get_data(as_text=True)

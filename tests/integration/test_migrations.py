@@ -28,3 +28,11 @@ def test_downgrade_to_nothing_and_up_again(empty_database):
     migrate.upgrade(engine)
     assert {"pools", "api_tokens", "audit_events"} <= set(inspect(engine).get_table_names())
     engine.dispose()
+
+
+def test_sqlite_enforces_foreign_keys_and_runs_in_wal_mode(tmp_path):
+    engine = make_engine(f"sqlite:///{tmp_path / 'wal.sqlite3'}")
+    with engine.connect() as connection:
+        assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    engine.dispose()

@@ -40,9 +40,11 @@ class UTCDateTime(TypeDecorator):
         return value.astimezone(timezone.utc) if value is not None else None
 
     def process_result_value(self, value: datetime | None, dialect):
-        if value is not None and value.tzinfo is None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
             return value.replace(tzinfo=timezone.utc)
-        return value
+        return value.astimezone(timezone.utc)
 
 
 class Base(DeclarativeBase):
@@ -70,7 +72,9 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
         return create_engine(parsed, pool_size=pool_size, pool_pre_ping=True)
     engine = create_engine(parsed, connect_args={"timeout": 30})
     event.listen(engine, "connect", _sqlite_pragmas)
-    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+    # SQLite has one writer: take its lock when a transaction begins, so a
+    # transaction never reads, then finds another writer got in first.
+    event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN IMMEDIATE"))
     return engine
 
 

@@ -34,3 +34,15 @@ class Forbidden(FundpoolError):
 
 class Unauthenticated(FundpoolError):
     """No valid credentials were presented."""
+
+
+class InsufficientFunds(Conflict):
+    """A no-overdraft account's available balance would go below zero."""
+
+
+class PeriodClosed(Conflict):
+    """The entry is dated inside a closed accounting period."""
+
+
+class Busy(FundpoolError):
+    """Concurrent writers kept colliding; the request can be retried as it is."""

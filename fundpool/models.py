@@ -1,8 +1,11 @@
 """Every mapped table, imported in one place so the metadata is complete."""
 
+from fundpool.api.idempotency_store import IdempotencyKey
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.models import ApiToken
 from fundpool.db import Base
+from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Period, Posting
 from fundpool.pools.models import Pool
 
-__all__ = ["Base", "AuditEvent", "ApiToken", "Pool"]
+__all__ = ["Base", "AuditEvent", "ApiToken", "Pool", "Account", "Entry", "Posting", "Hold",
+           "HoldLeg", "Period", "IdempotencyKey"]

@@ -16,19 +16,16 @@ import marshmallow as ma
 from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
-from fundpool.errors import (
-    Conflict,
-    Forbidden,
-    FundpoolError,
-    InvalidInput,
-    NotFound,
-    Unauthenticated,
-)
+from fundpool.errors import (Busy, Conflict, Forbidden, FundpoolError, InsufficientFunds,
+                             InvalidInput, NotFound, PeriodClosed, Unauthenticated)
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("fundpool.api")
 
 DOMAIN_STATUS: dict[type[FundpoolError], tuple[int, str]] = {
+    InsufficientFunds: (409, "insufficient-funds"),
+    PeriodClosed: (409, "period-closed"),
+    Busy: (503, "busy"),
     InvalidInput: (422, "invalid-input"),
     NotFound: (404, "not-found"),
     Conflict: (409, "conflict"),
@@ -81,6 +78,8 @@ def problem(status: int, detail: str, *, slug: str | None = None,
 def from_domain(error: FundpoolError) -> Response:
     status, slug = next(v for cls, v in DOMAIN_STATUS.items() if isinstance(error, cls))
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 503:
+        headers = {"Retry-After": "1"}
     return problem(status, _sentence(error.message), slug=slug,
                    errors=[{"field": error.field, "message": error.message}], headers=headers)
 

@@ -36,3 +36,19 @@ def test_sqlite_enforces_foreign_keys_and_runs_in_wal_mode(tmp_path):
         assert connection.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
     engine.dispose()
+
+
+def test_pools_made_before_the_ledger_get_their_accounts(empty_database):
+    engine = make_engine(empty_database())
+    migrate.upgrade(engine, "0001")
+    with engine.begin() as connection:
+        connection.exec_driver_sql(
+            "INSERT INTO pools (code, name, level, created_at) "
+            "VALUES ('440300', '深圳市', 'city', CURRENT_TIMESTAMP)")
+    migrate.upgrade(engine)
+    with engine.connect() as connection:
+        codes = connection.exec_driver_sql(
+            "SELECT code FROM accounts ORDER BY code").scalars().all()
+    assert "440300:1002:CNY" in codes
+    assert len(codes) == 10
+    engine.dispose()

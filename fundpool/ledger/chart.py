@@ -1,0 +1,68 @@
+"""The chart of accounts, after 民间非营利组织会计制度 (the non-profit accounting system).
+
+Every pool gets the POOL accounts in CNY when it is created, and in another
+currency when it first needs one. Funds (issue 4) get the FUND accounts.
+A pool's spendable money is the available balance of its 1002 银行存款 account,
+which is ``no_overdraft``; docs/ledger.md explains the chart in full.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundpool.errors import InvalidInput
+from fundpool.ledger.models import Account
+from fundpool.ledger.money import check_currency
+from fundpool.pools.models import Pool
+
+
+@dataclass(frozen=True, slots=True)
+class ChartAccount:
+    code: str
+    name: str
+    name_en: str
+    type: str
+    no_overdraft: bool = False
+
+
+CHART = (
+    ChartAccount("1002", "银行存款", "Bank deposits", "asset", no_overdraft=True),
+    ChartAccount("1009", "其他货币资金", "Other monetary funds (platform clearing)", "asset",
+                 no_overdraft=True),
+    ChartAccount("2209", "其他应付款", "Other payables (grants approved, not yet paid)",
+                 "liability", no_overdraft=True),
+    ChartAccount("3101", "非限定性净资产", "Unrestricted net assets", "net_assets"),
+    ChartAccount("3102", "限定性净资产", "Restricted net assets", "net_assets"),
+    ChartAccount("410101", "捐赠收入—非限定性", "Donation income, unrestricted", "income"),
+    ChartAccount("410102", "捐赠收入—限定性", "Donation income, restricted", "income"),
+    ChartAccount("4901", "其他收入", "Other income", "income"),
+    ChartAccount("5101", "业务活动成本", "Program activity costs", "expense"),
+    ChartAccount("5201", "管理费用", "Administrative expenses", "expense"),
+)
+BY_CODE = {account.code: account for account in CHART}
+
+
+def account_code(pool_code: str, chart_code: str, currency: str) -> str:
+    return f"{pool_code}:{chart_code}:{currency}"
+
+
+def open_pool_accounts(session: Session, pool: Pool, currency: str = "CNY") -> list[Account]:
+    """Open the pool's chart in ``currency``; accounts already open are kept as they are."""
+    check_currency(currency)
+    codes = [account_code(pool.code, item.code, currency) for item in CHART]
+    existing = set(session.scalars(select(Account.code).where(Account.code.in_(codes))))
+    made = [Account(code=code, chart_code=item.code, name=item.name, name_en=item.name_en,
+                    pool=pool, type=item.type, currency=currency, no_overdraft=item.no_overdraft)
+            for code, item in zip(codes, CHART) if code not in existing]
+    session.add_all(made)
+    session.flush()
+    return made
+
+
+def chart_item(chart_code: str) -> ChartAccount:
+    if chart_code not in BY_CODE:
+        raise InvalidInput(f"{chart_code} is not in the chart of accounts", "chart_code")
+    return BY_CODE[chart_code]

@@ -1,0 +1,57 @@
+"""Exact money: integer minor units inside, decimal strings outside.
+
+Amounts never pass through floats. A currency's exponent (ISO 4217) fixes how
+many decimals its strings carry: "1000.00" CNY is 100000 fen; JPY has none.
+"""
+
+from __future__ import annotations
+
+import re
+
+from fundpool.errors import InvalidInput
+
+EXPONENTS = {"CNY": 2, "HKD": 2, "USD": 2, "JPY": 0}
+#: The largest amount one posting may carry, in minor units (a stated limit, ~10^12 yuan).
+MAX_MINOR = 99_999_999_999_999
+_DECIMAL = re.compile(r"^(\d{1,15})(?:\.(\d+))?$")
+
+
+def check_currency(currency: str, field: str = "currency") -> str:
+    if currency not in EXPONENTS:
+        raise InvalidInput(f"currency must be one of {', '.join(EXPONENTS)}, got {currency!r}",
+                           field)
+    return currency
+
+
+def parse_amount(text: object, currency: str, field: str = "amount") -> int:
+    """A positive decimal string in the currency's exponent, as minor units."""
+    check_currency(currency)
+    exponent = EXPONENTS[currency]
+    if not isinstance(text, str):
+        raise InvalidInput(f"amounts are decimal strings such as \"1000.{'0' * exponent}\", "
+                           f"not JSON numbers", field)
+    match = _DECIMAL.match(text)
+    if not match:
+        raise InvalidInput(f"{text!r} is not a positive decimal amount", field)
+    whole, fraction = match.group(1), match.group(2) or ""
+    if len(fraction) > exponent:
+        raise InvalidInput(f"{currency} amounts have {exponent} decimal places at most; "
+                           f"got {text!r}", field)
+    minor = int(whole) * 10 ** exponent + int(fraction.ljust(exponent, "0") or 0)
+    return check_minor(minor, field)
+
+
+def check_minor(minor: int, field: str = "amount") -> int:
+    if minor <= 0:
+        raise InvalidInput("amounts must be greater than zero", field)
+    if minor > MAX_MINOR:
+        raise InvalidInput(f"amount exceeds the maximum of {MAX_MINOR} minor units", field)
+    return minor
+
+
+def format_amount(minor: int, currency: str) -> str:
+    """Minor units as a decimal string in the currency's exponent; negatives keep their sign."""
+    exponent = EXPONENTS[currency]
+    sign = "-" if minor < 0 else ""
+    whole, fraction = divmod(abs(minor), 10 ** exponent)
+    return f"{sign}{whole}.{fraction:0{exponent}d}" if exponent else f"{sign}{whole}"

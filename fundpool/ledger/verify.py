@@ -1,0 +1,166 @@
+"""Verification: recompute every entry hash, walk every account's chain, recheck
+every balance, and compare against a checkpoint an auditor kept.
+
+What it proves: any entry or posting changed, deleted or inserted with SQL
+behind the service's back breaks an entry hash or an account chain (a deleted
+posting leaves a gap in its account's sequence), and is reported with the
+first entry concerned. What it cannot prove alone: someone holding both the
+database and this code can rewrite history and recompute every hash. A
+checkpoint (every account's chain head at a moment) kept outside the database
+closes that door for everything before it: the rewritten chains no longer
+reach the heads the auditor holds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from itertools import groupby
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundpool.db import utcnow
+from fundpool.ledger import hashing
+from fundpool.ledger.balances import Mismatch, recheck
+from fundpool.ledger.models import GENESIS, Account, Entry, Posting
+
+BATCH = 5000
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    entry_id: int | None
+    account_code: str | None
+    message: str
+
+
+@dataclass
+class Report:
+    entries: int = 0
+    postings: int = 0
+    accounts: int = 0
+    problems: list[Problem] = field(default_factory=list)
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and not self.mismatches
+
+    @property
+    def first_problem(self) -> Problem | None:
+        """The problem at the lowest entry id (history's earliest damage)."""
+        with_entry = [p for p in self.problems if p.entry_id is not None]
+        if with_entry:
+            return min(with_entry, key=lambda p: p.entry_id)
+        return self.problems[0] if self.problems else None
+
+
+def verify(session: Session, checkpoint: dict[str, Any] | None = None) -> Report:
+    report = Report()
+    _check_entries(session, report)
+    wanted = _checkpoint_seqs(checkpoint, report) if checkpoint is not None else {}
+    reached = _check_chains(session, report, wanted)
+    report.mismatches = recheck(session)
+    if checkpoint is not None and wanted:
+        _compare(checkpoint, reached, report)
+    return report
+
+
+def _check_entries(session: Session, report: Report) -> None:
+    rows = session.execute(
+        select(Entry, Posting.side, Posting.amount, Posting.currency, Posting.account_seq,
+               Account.code)
+        .outerjoin(Posting, Posting.entry_id == Entry.id)
+        .outerjoin(Account, Account.id == Posting.account_id)
+        .order_by(Entry.id, Posting.id)
+        .execution_options(yield_per=BATCH))
+    for entry, group in groupby(rows, key=lambda row: row[0]):
+        postings = [(code, side, amount, currency, seq)
+                    for _, side, amount, currency, seq, code in group if side is not None]
+        report.entries += 1
+        report.postings += len(postings)
+        digest = hashing.entry_hash(hashing.canonical_entry(
+            entry.id, entry.effective_date, entry.recorded_at, entry.kind, entry.memo,
+            entry.external_ref, entry.meta, entry.actor, entry.reverses_id, entry.hold_id,
+            postings))
+        if len(postings) < 2:
+            report.problems.append(Problem(entry.id, None, "entry has fewer than two postings"))
+        elif digest != entry.entry_hash:
+            report.problems.append(Problem(entry.id, None, "entry or its postings changed "
+                                                           "since it was posted"))
+        session.expunge(entry)
+
+
+def _check_chains(session: Session, report: Report, wanted: dict[str, int]) -> dict[str, str]:
+    """Walk each account's postings in sequence; return the chain hash reached at each
+    wanted (account code → seq)."""
+    accounts = {a.id: a for a in session.scalars(select(Account))}
+    report.accounts = len(accounts)
+    rows = session.execute(
+        select(Posting.account_id, Posting.account_seq, Posting.chain_hash, Posting.entry_id,
+               Entry.entry_hash)
+        .join(Entry, Entry.id == Posting.entry_id)
+        .order_by(Posting.account_id, Posting.account_seq).execution_options(yield_per=BATCH))
+    reached: dict[str, str] = {}
+    walked = set()
+    for account_id, group in groupby(rows, key=lambda r: r[0]):
+        account = accounts[account_id]
+        walked.add(account_id)
+        _walk(account, group, wanted.get(account.code), reached, report)
+    for account_id in accounts.keys() - walked:
+        _walk(accounts[account_id], [], wanted.get(accounts[account_id].code), reached, report)
+    return reached
+
+
+def _walk(account: Account, rows, wanted_seq: int | None, reached: dict[str, str],
+          report: Report) -> None:
+    head, count = GENESIS, 0
+    if wanted_seq == 0:
+        reached[account.code] = GENESIS
+    for expected, (_, seq, chain_hash, entry_id, entry_digest) in enumerate(rows, start=1):
+        count = expected
+        if seq != expected:
+            report.problems.append(Problem(entry_id, account.code,
+                                           f"posting {expected} of the account is missing"))
+            return
+        head = hashing.chain_step(head, entry_digest, seq)
+        if head != chain_hash:
+            report.problems.append(Problem(entry_id, account.code, "the account's hash chain "
+                                                                   "breaks at this entry"))
+            return
+        if seq == wanted_seq:
+            reached[account.code] = head
+    if (count, head) != (account.last_seq, account.head_hash):
+        report.problems.append(Problem(None, account.code, "the account's chain head does not "
+                                                           "match its last posting"))
+
+
+def take_checkpoint(session: Session) -> dict[str, Any]:
+    """Every account's (seq, head) now, with a digest over them, for an auditor to keep."""
+    heads = [{"account": code, "seq": seq, "head": head} for code, seq, head in session.execute(
+        select(Account.code, Account.last_seq, Account.head_hash).order_by(Account.code))]
+    return {"taken_at": utcnow().isoformat(), "accounts": heads, "digest": _digest(heads)}
+
+
+def _digest(heads: list[dict[str, Any]]) -> str:
+    return hashlib.sha256(json.dumps(heads, sort_keys=True, separators=(",", ":"))
+                          .encode()).hexdigest()
+
+
+def _checkpoint_seqs(checkpoint: dict[str, Any], report: Report) -> dict[str, int]:
+    listed = checkpoint.get("accounts", [])
+    if _digest(listed) != checkpoint.get("digest"):
+        report.problems.append(Problem(None, None, "the checkpoint's digest does not match its "
+                                                   "contents; it was edited"))
+        return {}
+    return {item["account"]: item["seq"] for item in listed}
+
+
+def _compare(checkpoint: dict[str, Any], reached: dict[str, str], report: Report) -> None:
+    for item in checkpoint["accounts"]:
+        if reached.get(item["account"]) != item["head"]:
+            report.problems.append(Problem(None, item["account"], f"history up to posting "
+                                           f"{item['seq']} differs from the checkpoint"))

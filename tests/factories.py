@@ -64,3 +64,15 @@ class Factory:
             "foundation": self.token("foundation"),
         }
         return city
+
+
+def bank(pool_code: str, currency: str = "CNY") -> str:
+    return f"{pool_code}:1002:{currency}"
+
+
+def income(pool_code: str, currency: str = "CNY") -> str:
+    return f"{pool_code}:410101:{currency}"
+
+
+def cost(pool_code: str, currency: str = "CNY") -> str:
+    return f"{pool_code}:5101:{currency}"

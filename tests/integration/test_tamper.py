@@ -1,0 +1,135 @@
+"""Tamper evidence: rows changed, deleted or inserted with SQL are found and named."""
+
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
+
+from fundpool.audit.log import Actor
+from fundpool.ledger import hashing
+from fundpool.ledger.models import Account, Entry, Posting
+from fundpool.ledger.posting import post_entry, today
+from fundpool.ledger.values import Line, NewEntry, Side
+from fundpool.ledger.verify import take_checkpoint, verify
+from tests.factories import bank, cost, income
+
+STREET = "440304001"
+
+
+@pytest.fixture
+def history(db, shenzhen):
+    """Five entries: three donations and two grants; returns their ids."""
+    ids = []
+    for amount, kind in ((10_000, "donation"), (20_000, "donation"), (5_000, "grant"),
+                         (7_000, "donation"), (3_000, "grant")):
+        lines = ((bank(STREET), Side.DEBIT, amount), (income(STREET), Side.CREDIT, amount)) \
+            if kind == "donation" else \
+            ((cost(STREET), Side.DEBIT, amount), (bank(STREET), Side.CREDIT, amount))
+        with db.transaction() as session:
+            ids.append(post_entry(session, Actor("test"), NewEntry(
+                kind, today(), tuple(Line(*line) for line in lines))).id)
+    return ids
+
+
+@contextmanager
+def guard_lifted(db):
+    """What someone with database rights can do: write with the append-only guard off
+    (for this connection only on PostgreSQL; this test's own file on SQLite)."""
+    with db.engine.begin() as conn:
+        if db.is_postgres:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+        else:
+            for table in ("entries", "postings"):
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+                conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_delete"))
+        yield conn
+
+
+def behind_the_back(db, *statements):
+    with guard_lifted(db) as conn:
+        for statement in statements:
+            conn.execute(text(statement))
+
+
+def report(db, checkpoint=None):
+    with db.sessions() as session:
+        return verify(session, checkpoint)
+
+
+def test_an_untouched_ledger_verifies(db, history):
+    result = report(db)
+    assert result.ok
+    assert (result.entries, result.postings) == (5, 10)
+
+
+def test_the_service_cannot_edit_posted_rows(db, history):
+    with pytest.raises(Exception, match="append-only"):
+        with db.engine.begin() as conn:
+            conn.execute(text("UPDATE postings SET amount = 1"))
+
+
+def test_a_changed_amount_names_its_entry(db, history):
+    behind_the_back(db, f"UPDATE postings SET amount = 99999 WHERE entry_id = {history[1]} "
+                        "AND side = 'debit'")
+    result = report(db)
+    assert not result.ok
+    assert result.first_problem.entry_id == history[1]
+    assert "changed since it was posted" in result.first_problem.message
+
+
+def test_a_changed_memo_names_its_entry(db, history):
+    behind_the_back(db, f"UPDATE entries SET memo = 'edited' WHERE id = {history[2]}")
+    assert report(db).first_problem.entry_id == history[2]
+
+
+def test_a_deleted_entry_is_found(db, history):
+    behind_the_back(db, f"DELETE FROM postings WHERE entry_id = {history[2]}",
+                    f"DELETE FROM entries WHERE id = {history[2]}")
+    result = report(db)
+    assert not result.ok
+    assert any("missing" in p.message for p in result.problems)
+    assert result.first_problem.entry_id == history[3]
+
+
+def test_an_inserted_posting_is_found(db, history):
+    behind_the_back(db, "INSERT INTO postings (entry_id, account_id, side, amount, currency, "
+                        "effective_date, account_seq, chain_hash) SELECT entry_id, account_id, "
+                        f"side, 1, currency, effective_date, 99, chain_hash FROM postings "
+                        f"WHERE entry_id = {history[0]} AND side = 'debit'")
+    result = report(db)
+    assert result.first_problem.entry_id == history[0]
+
+
+def test_a_checkpoint_catches_a_rewrite_by_someone_holding_db_and_code(db, history):
+    with db.sessions() as session:
+        checkpoint = take_checkpoint(session)
+    rewrite_history_with_the_code(db, history[0], memo="rewritten")
+    assert report(db).ok, "a full rewrite with the code passes the chain check alone"
+    result = report(db, checkpoint)
+    assert not result.ok
+    assert "differs from the checkpoint" in result.first_problem.message
+
+
+def test_an_edited_checkpoint_is_refused(db, history):
+    with db.sessions() as session:
+        checkpoint = take_checkpoint(session)
+    checkpoint["accounts"][0]["seq"] += 1
+    assert "was edited" in report(db, checkpoint).first_problem.message
+
+
+def rewrite_history_with_the_code(db, entry_id, memo):
+    """Change an entry, then recompute its hash and every later chain hash and head."""
+    with guard_lifted(db) as conn, Session(bind=conn) as session:
+        session.execute(text(f"UPDATE entries SET memo = '{memo}' WHERE id = {entry_id}"))
+        for entry in session.scalars(select(Entry).order_by(Entry.id)):
+            entry.entry_hash = hashing.hash_of(entry)
+        session.flush()
+        for account in session.scalars(select(Account)):
+            head = "0" * 64
+            for posting in session.scalars(select(Posting).where(
+                    Posting.account_id == account.id).order_by(Posting.account_seq)):
+                head = hashing.chain_step(head, posting.entry.entry_hash, posting.account_seq)
+                posting.chain_hash = head
+            account.head_hash = head
+        session.flush()

@@ -10,8 +10,6 @@ import logging
 import re
 import time
 import uuid
-from contextlib import contextmanager
-from typing import Iterator
 
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
@@ -40,18 +38,6 @@ def db_session() -> Session:
     if "db_session" not in g:
         g.db_session = database().sessions()
     return g.db_session
-
-
-@contextmanager
-def transaction() -> Iterator[Session]:
-    """The request's unit of work: commits if the block finishes, rolls back if it raises."""
-    session = db_session()
-    try:
-        yield session
-        session.commit()
-    except BaseException:
-        session.rollback()
-        raise
 
 
 def init_requests(app: Flask) -> None:

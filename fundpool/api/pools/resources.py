@@ -13,7 +13,8 @@ from fundpool.api.pools.schemas import (
     PoolQuerySchema,
     PoolSchema,
 )
-from fundpool.api.requests import db_session, principal, transaction
+from fundpool.api.requests import db_session, principal
+from fundpool.api.writes import unit_of_work
 from fundpool.api.spec import documents_errors
 from fundpool.auth.principal import require_admin_of
 from fundpool.errors import Forbidden
@@ -38,6 +39,7 @@ class Pools(MethodView):
             after=decode_cursor(args["cursor"], str), limit=args["limit"])
         return page_body(page)
 
+    @unit_of_work(blp)
     @blp.arguments(PoolCreateSchema)
     @blp.response(201, PoolSchema)
     @documents_errors(blp, 403, 404, 409, 413)
@@ -53,8 +55,8 @@ class Pools(MethodView):
         require_admin_of(principal(), body["parent_code"], "parent_code")
         new = service.NewPool(code=body["code"], name=body["name"], name_en=body["name_en"],
                               level=Level(body["level"]), parent_code=body["parent_code"])
-        with transaction() as session:
-            return service.create_pool(session, principal().actor, new)
+        session = db_session()
+        return service.create_pool(session, principal().actor, new)
 
 
 @blp.route("/<string:code>")
@@ -69,11 +71,12 @@ class PoolByCode(MethodView):
 
 @blp.route("/<string:code>/close")
 class ClosePool(MethodView):
+    @unit_of_work(blp)
     @blp.arguments(PoolCloseSchema)
     @blp.response(200, PoolSchema)
     @documents_errors(blp, 403, 404, 409)
     def post(self, body, code):
         """Close a pool (it is never deleted). Every pool below it must be closed first."""
         require_admin_of(principal(), code, "code")
-        with transaction() as session:
-            return service.close_pool(session, principal().actor, code, body["reason"])
+        session = db_session()
+        return service.close_pool(session, principal().actor, code, body["reason"])

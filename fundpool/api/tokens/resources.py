@@ -6,7 +6,8 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_body
-from fundpool.api.requests import db_session, principal, transaction
+from fundpool.api.requests import db_session, principal
+from fundpool.api.writes import unit_of_work
 from fundpool.api.spec import documents_errors
 from fundpool.api.tokens.schemas import (
     NewTokenSchema,
@@ -33,6 +34,7 @@ class Tokens(MethodView):
         return page_body(tokens.list_tokens(session, principal(),
                                             decode_cursor(args["cursor"], int), args["limit"]))
 
+    @unit_of_work(blp)
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
     @documents_errors(blp, 403, 404, 409)
@@ -43,19 +45,20 @@ class Tokens(MethodView):
         issues foundation and auditor tokens.
         """
         require_token_issuer(principal(), body["role"], body["pool_code"])
-        with transaction() as session:
-            token, secret = tokens.create_token(session, principal().actor, **body)
-            shown = {name: getattr(token, name) for name in TokenSchema().fields}
-            return {**shown, "token": secret}
+        session = db_session()
+        token, secret = tokens.create_token(session, principal().actor, **body)
+        shown = {name: getattr(token, name) for name in TokenSchema().fields}
+        return {**shown, "token": secret}
 
 
 @blp.route("/<int:token_id>/revoke")
 class RevokeToken(MethodView):
+    @unit_of_work(blp)
     @blp.response(200, TokenSchema)
     @documents_errors(blp, 403, 404, 409)
     def post(self, token_id):
         """Revoke a token at once; requests carrying it get 401 from then on."""
-        with transaction() as session:
-            token = tokens.get_token(session, token_id, lock=True)
-            require_token_issuer(principal(), token.role, token.pool_code)
-            return tokens.revoke_token(session, principal().actor, token)
+        session = db_session()
+        token = tokens.get_token(session, token_id, lock=True)
+        require_token_issuer(principal(), token.role, token.pool_code)
+        return tokens.revoke_token(session, principal().actor, token)

@@ -52,31 +52,36 @@ class Links:
 def post_entry(session: Session, actor: Actor, new: NewEntry, links: Links = Links()) -> Entry:
     accounts = lock_accounts(session, [line.account_code for line in new.lines] +
                              list(links.releases))
-    _check_accounts(new, accounts)
-    if new.effective_date > today():
-        raise InvalidInput(f"an entry cannot be dated after today ({today()})", "effective_date")
-    unbalanced = imbalance(new.lines, {code: a.currency for code, a in accounts.items()})
-    if unbalanced:
-        said = ", ".join(f"{format_amount(v, c)} {c}" for c, v in unbalanced.items())
-        raise InvalidInput(f"the entry does not balance: debits exceed credits by {said}",
-                           "postings")
-    _apply_balances(new, accounts, links.releases)
+    check_entry(new, accounts)
+    apply_balances(new, accounts, links.releases)
     entry = _insert(session, actor, new, accounts, links)
     check_open(session, new.effective_date)
     return entry
 
 
-def _check_accounts(new: NewEntry, accounts: dict[str, Account]) -> None:
+def check_entry(new: NewEntry, accounts: dict[str, Account], prefix: str = "") -> None:
+    """Accounts exist and are open, the date is not in the future, currencies balance."""
     for index, line in enumerate(new.lines):
         account = accounts.get(line.account_code)
         if account is None:
             raise NotFound(f"there is no account {line.account_code}",
-                           f"postings.{index}.account")
+                           f"{prefix}postings.{index}.account")
         if not account.is_open:
-            raise Conflict(f"account {account.code} is closed", f"postings.{index}.account")
+            raise Conflict(f"account {account.code} is closed",
+                           f"{prefix}postings.{index}.account")
+    if new.effective_date > today():
+        raise InvalidInput(f"an entry cannot be dated after today ({today()})",
+                           f"{prefix}effective_date")
+    unbalanced = imbalance(new.lines, {code: a.currency for code, a in accounts.items()})
+    if unbalanced:
+        said = ", ".join(f"{format_amount(v, c)} {c}" for c, v in unbalanced.items())
+        raise InvalidInput(f"the entry does not balance: debits exceed credits by {said}",
+                           f"{prefix}postings")
 
 
-def _apply_balances(new: NewEntry, accounts: dict[str, Account], releases: dict[str, int]) -> None:
+def apply_balances(new: NewEntry, accounts: dict[str, Account], releases: dict[str, int],
+                   prefix: str = "") -> None:
+    """Move the locked accounts' balances (and release held amounts); refuse an overdraft."""
     deltas: dict[str, int] = defaultdict(int)
     for line in new.lines:
         account = accounts[line.account_code]
@@ -90,7 +95,7 @@ def _apply_balances(new: NewEntry, accounts: dict[str, Account], releases: dict[
                 f"account {code} has {format_amount(account.available, account.currency)} "
                 f"{account.currency} available; this needs "
                 f"{format_amount(-(deltas[code] + releases.get(code, 0)), account.currency)}",
-                "postings")
+                f"{prefix}postings")
         account.balance, account.pending = balance, pending
 
 
@@ -119,9 +124,16 @@ def _insert(session: Session, actor: Actor, new: NewEntry, accounts: dict[str, A
 
 
 def _next_entry_id(session: Session) -> int:
-    """The id is part of the hash, so it is drawn before the (never updated) row is written."""
+    return next_entry_ids(session, 1)[0]
+
+
+def next_entry_ids(session: Session, count: int) -> list[int]:
+    """Ids are part of the hash, so they are drawn before the (never updated) rows are written."""
     if session.get_bind().dialect.name == "postgresql":
-        return session.scalar(text("SELECT nextval(pg_get_serial_sequence('entries', 'id'))"))
-    return (session.scalar(select(func.max(Entry.id))) or 0) + 1  # under SQLite's write lock
+        return list(session.scalars(text(
+            "SELECT nextval(pg_get_serial_sequence('entries', 'id')) "
+            "FROM generate_series(1, :n)").bindparams(n=count)))
+    first = (session.scalar(select(func.max(Entry.id))) or 0) + 1  # under SQLite's write lock
+    return list(range(first, first + count))
 
 

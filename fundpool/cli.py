@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import sys
 from contextlib import contextmanager
 from functools import wraps
@@ -12,13 +13,14 @@ import click
 from flask import Flask
 
 from fundpool import demo as demo_data
-from fundpool import migrate
+from fundpool import jobs, migrate
 from fundpool.app import create_app
 from fundpool.audit.log import Actor
 from fundpool.auth import tokens as token_service
 from fundpool.auth.models import ROLES
 from fundpool.db import Database
 from fundpool.errors import FundpoolError
+from fundpool.ledger import verify as ledger_verify
 from fundpool.pools import divisions
 from fundpool.pools.service import import_pools
 from fundpool.serving import serve as run_server
@@ -144,6 +146,50 @@ def pools_import(path: Path | None) -> None:
         with database.transaction() as session:
             created, kept = import_pools(session, Actor.cli(), rows)
         click.echo(f"{created} pools created, {kept} already present")
+
+
+@main.command()
+@click.option("--checkpoint", "checkpoint_file", type=click.File("r", encoding="utf-8"),
+              help="A checkpoint kept earlier (fundpool checkpoint): prove history before it.")
+@_friendly
+def verify(checkpoint_file) -> None:
+    """Re-check every entry hash, account chain and balance; exit 1 on any problem."""
+    checkpoint = json.load(checkpoint_file) if checkpoint_file else None
+    with _app() as (_, database), database.sessions() as session:
+        report = ledger_verify.verify(session, checkpoint)
+    click.echo(f"checked {report.entries} entries, {report.postings} postings, "
+               f"{report.accounts} accounts" + (" against the checkpoint" if checkpoint else ""))
+    if report.ok:
+        click.echo("OK: no entry, posting or balance differs from what was posted")
+        return
+    first = report.first_problem
+    if first:
+        click.echo(f"FAILED: {len(report.problems)} problem(s); first: entry {first.entry_id}, "
+                   f"account {first.account_code}: {first.message}")
+    for mismatch in report.mismatches[:20]:
+        click.echo(f"FAILED: {mismatch.account_code} {mismatch.what} is {mismatch.maintained}, "
+                   f"postings say {mismatch.recomputed}")
+    sys.exit(1)
+
+
+@main.command()
+@_friendly
+def checkpoint() -> None:
+    """Print every account's chain head as JSON, to keep outside fundpool."""
+    with _app() as (_, database), database.sessions() as session:
+        click.echo(json.dumps(ledger_verify.take_checkpoint(session), ensure_ascii=False,
+                              indent=1))
+
+
+@main.command()
+@_friendly
+def scheduler() -> None:
+    """Run the scheduled jobs (hold expiry, idempotency keys) until stopped."""
+    with _app() as (app, database):
+        settings = app.config["FUNDPOOL"]
+        jobs.sweep_holds(database)
+        click.echo(f"scheduler: sweeping holds every {settings['hold_sweep_seconds']} s")
+        jobs.build_scheduler(database, settings).start()
 
 
 @main.command()

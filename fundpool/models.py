@@ -1,9 +1,9 @@
 """Every mapped table, imported in one place so the metadata is complete."""
 
-from fundpool.api.idempotency_store import IdempotencyKey
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.models import ApiToken
 from fundpool.db import Base
+from fundpool.idempotency import IdempotencyKey
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Period, Posting
 from fundpool.pools.models import Pool
 

@@ -10,15 +10,14 @@ once. The same key with a different body is refused (422).
 from __future__ import annotations
 
 import hashlib
-from datetime import datetime, timedelta
 from functools import wraps
 
 from flask import Response, request
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.orm import Session
 
-from fundpool.api.idempotency_store import IdempotencyKey
+from fundpool.idempotency import IdempotencyKey
 from fundpool.api.requests import db_session, principal
 from fundpool.errors import Busy, InvalidInput
 
@@ -97,9 +96,3 @@ def _transient(exc: DBAPIError) -> bool:
     sqlstate = getattr(exc.orig, "sqlstate", None)
     return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(exc.orig)
 
-
-def purge_keys(session: Session, now: datetime, keep_hours: int) -> int:
-    """Forget keys older than ``keep_hours``; a retry after that is a new request."""
-    result = session.execute(delete(IdempotencyKey).where(
-        IdempotencyKey.created_at < now - timedelta(hours=keep_hours)))
-    return result.rowcount

@@ -108,3 +108,20 @@ def _check_demo(process, port):
         process.terminate()
         process.wait(timeout=30)
 
+
+
+def test_verify_passes_then_fails_after_tampering(run, tmp_path):
+    run("db", "upgrade")
+    run("pools", "import")
+    kept = run("checkpoint")
+    assert kept.exit_code == 0
+    (tmp_path / "checkpoint.json").write_text(kept.output, encoding="utf-8")
+    result = run("verify", "--checkpoint", str(tmp_path / "checkpoint.json"))
+    assert result.exit_code == 0, result.output
+    assert "OK" in result.output
+    edited = json.loads(kept.output)
+    edited["accounts"][0]["head"] = "f" * 64
+    (tmp_path / "edited.json").write_text(json.dumps(edited), encoding="utf-8")
+    failed = run("verify", "--checkpoint", str(tmp_path / "edited.json"))
+    assert failed.exit_code == 1
+    assert "was edited" in failed.output

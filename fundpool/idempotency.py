@@ -1,11 +1,11 @@
-"""Stored responses of POST requests made with an Idempotency-Key."""
+"""Stored responses of POST requests made with an Idempotency-Key, and their expiry."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import String, Text, UniqueConstraint, delete
+from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from fundpool.db import Base, utcnow
 
@@ -21,3 +21,10 @@ class IdempotencyKey(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     status_code: Mapped[int | None]
     body: Mapped[str | None] = mapped_column(Text)
+
+
+def purge_keys(session: Session, now: datetime, keep_hours: int) -> int:
+    """Forget keys older than ``keep_hours``; a retry after that is a new request."""
+    result = session.execute(delete(IdempotencyKey).where(
+        IdempotencyKey.created_at < now - timedelta(hours=keep_hours)))
+    return result.rowcount

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Iterable
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -20,14 +18,6 @@ def get_account(session: Session, code: str, field: str = "account") -> Account:
     if account is None:
         raise NotFound(f"there is no account {code}", field)
     return account
-
-
-def lock_accounts(session: Session, codes: Iterable[str]) -> dict[str, Account]:
-    """Lock the accounts in ascending id order (so no two writers deadlock) and read
-    their latest balances. Missing codes are simply absent from the result."""
-    stmt = (select(Account).where(Account.code.in_(set(codes))).order_by(Account.id)
-            .with_for_update(of=Account).execution_options(populate_existing=True))
-    return {account.code: account for account in session.scalars(stmt)}
 
 
 def open_currency(session: Session, actor: Actor, pool: Pool, currency: str) -> list[Account]:

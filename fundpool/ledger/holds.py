@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 from fundpool.audit.log import Actor, record
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, InsufficientFunds, InvalidInput, NotFound
-from fundpool.ledger.accounts import lock_accounts
-from fundpool.ledger.models import Account, Entry, Hold, HoldLeg
+from fundpool.ledger.locking import Locked, lock, save
+from fundpool.ledger.models import Hold, HoldLeg
 from fundpool.ledger.money import check_minor, format_amount
-from fundpool.ledger.posting import Links, post_entry
+from fundpool.ledger.posting import Links, PostedEntry, post_entry
 from fundpool.ledger.values import KINDS, Line, NewEntry, Side
 
 
@@ -40,7 +40,7 @@ def create_hold(session: Session, actor: Actor, legs: list[NewLeg], *, kind: str
     if expires_at is not None and expires_at <= utcnow():
         raise InvalidInput("a hold cannot expire in the past", "expires_at")
     codes = [code for leg in legs for code in (leg.account_code, leg.counter_account_code)]
-    accounts = lock_accounts(session, codes)
+    accounts = lock(session, codes)
     hold = Hold(kind=kind, memo=memo, created_by=actor.name, expires_at=expires_at)
     for index, leg in enumerate(legs):
         account, counter = _leg_accounts(accounts, leg, index)
@@ -51,7 +51,9 @@ def create_hold(session: Session, actor: Actor, legs: list[NewLeg], *, kind: str
                 f"{account.currency} available; the hold needs "
                 f"{format_amount(leg.amount, account.currency)}", f"legs.{index}.amount")
         account.pending += leg.amount
-        hold.legs.append(HoldLeg(account=account, counter_account=counter, amount=leg.amount))
+        hold.legs.append(HoldLeg(account_id=account.id, counter_account_id=counter.id,
+                                 amount=leg.amount))
+    save(session, accounts.values())
     session.add(hold)
     session.flush()
     record(session, actor, "hold.create", "hold", hold.id, kind=kind,
@@ -59,7 +61,7 @@ def create_hold(session: Session, actor: Actor, legs: list[NewLeg], *, kind: str
     return hold
 
 
-def _leg_accounts(accounts: dict[str, Account], leg: NewLeg, index: int):
+def _leg_accounts(accounts: dict[str, Locked], leg: NewLeg, index: int):
     for code, name in ((leg.account_code, "account"), (leg.counter_account_code, "counter_account")):
         if code not in accounts:
             raise NotFound(f"there is no account {code}", f"legs.{index}.{name}")
@@ -85,7 +87,7 @@ def get_hold(session: Session, hold_id: int, *, lock: bool = False) -> Hold:
 
 
 def commit_hold(session: Session, actor: Actor, hold_id: int, effective_date: date,
-                amounts: list[int] | None = None, memo: str | None = None) -> Entry:
+                amounts: list[int] | None = None, memo: str | None = None) -> PostedEntry:
     """Post the held money (all, or ``amounts`` per leg, each at most what is held);
     whatever is not committed is released."""
     hold = _pending(session, hold_id, for_commit=True)
@@ -115,9 +117,10 @@ def commit_hold(session: Session, actor: Actor, hold_id: int, effective_date: da
 
 def void_hold(session: Session, actor: Actor, hold_id: int, status: str = "voided") -> Hold:
     hold = _pending(session, hold_id, for_commit=False)
-    accounts = lock_accounts(session, _releases(hold))
+    accounts = lock(session, _releases(hold))
     for code, amount in _releases(hold).items():
         accounts[code].pending -= amount
+    save(session, accounts.values())
     _resolve(session, actor, hold, status)
     return hold
 

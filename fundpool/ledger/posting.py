@@ -1,38 +1,47 @@
-"""Posting a balanced entry: the one way money moves in fundpool.
+"""Posting balanced entries: the one way money moves in fundpool.
 
 Guarantees, on SQLite and PostgreSQL alike:
-- the entry balances per currency, every amount is positive and within the limit,
-  each posting's currency is its account's, and no account is closed;
+- each entry balances per currency, every amount is positive and within the limit,
+  each posting's currency is its account's, no account is closed, no date is after today;
 - the touched accounts are locked in ascending id order before any check, so a
   no-overdraft account can never be taken below zero by concurrent writers, and
-  two entries never deadlock on each other;
-- balances, hash-chain heads and the new rows are written in the caller's
-  transaction: all of it lands, or none of it;
+  two writers never deadlock on each other;
+- entries of one call are checked and applied in order, as if posted one by one;
+- balances, chain heads and the new rows are written in the caller's transaction:
+  all of it lands, or none of it (an error names the entry: ``entries.<i>.…`` in a batch);
 - an entry dated inside a closed period is refused (checked after the insert, so a
   period closing concurrently cannot let one slip in).
+Large batches go in with COPY on PostgreSQL.
 """
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any, Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, InsufficientFunds, InvalidInput, NotFound
 from fundpool.ledger import hashing
-from fundpool.ledger.accounts import lock_accounts
-from fundpool.ledger.models import Account, Entry, Posting
+from fundpool.ledger.locking import Locked, lock, save
+from fundpool.ledger.models import Entry, Posting
 from fundpool.ledger.money import format_amount
 from fundpool.ledger.periods import check_open
-from fundpool.ledger.values import NewEntry, Side, imbalance
+from fundpool.ledger.values import NewEntry, imbalance
 
 LEDGER_TZ = ZoneInfo("Asia/Shanghai")
+COPY_FROM = 50  # rows; below this, multi-row INSERTs are as quick as COPY
+ENTRY_COLUMNS = ("id", "effective_date", "recorded_at", "kind", "memo", "external_ref",
+                 "metadata", "actor", "reverses_id", "hold_id", "entry_hash")
+POSTING_COLUMNS = ("entry_id", "account_id", "side", "amount", "currency", "effective_date",
+                   "account_seq", "chain_hash")
 
 
 def today() -> date:
@@ -49,17 +58,65 @@ class Links:
     releases: dict[str, int] = field(default_factory=dict)
 
 
-def post_entry(session: Session, actor: Actor, new: NewEntry, links: Links = Links()) -> Entry:
-    accounts = lock_accounts(session, [line.account_code for line in new.lines] +
-                             list(links.releases))
-    check_entry(new, accounts)
-    apply_balances(new, accounts, links.releases)
-    entry = _insert(session, actor, new, accounts, links)
-    check_open(session, new.effective_date)
-    return entry
+@dataclass(frozen=True, slots=True)
+class PostedPosting:
+    account: Locked
+    side: str
+    amount: int
+    currency: str
+    account_seq: int
+    chain_hash: str
 
 
-def check_entry(new: NewEntry, accounts: dict[str, Account], prefix: str = "") -> None:
+@dataclass(frozen=True, slots=True)
+class PostedEntry:
+    """An entry as written (the same attributes as a stored Entry)."""
+
+    id: int
+    effective_date: date
+    recorded_at: datetime
+    kind: str
+    memo: str
+    external_ref: str | None
+    meta: dict[str, str]
+    actor: str
+    reverses_id: int | None
+    hold_id: int | None
+    entry_hash: str
+    postings: tuple[PostedPosting, ...]
+
+
+def post_entry(session: Session, actor: Actor, new: NewEntry, links: Links = Links()) -> PostedEntry:
+    return _post(session, actor, [(new, links)], prefix=lambda _index: "")[0]
+
+
+def post_batch(session: Session, actor: Actor, entries: Sequence[NewEntry]) -> list[PostedEntry]:
+    return _post(session, actor, [(new, Links()) for new in entries],
+                 prefix=lambda index: f"entries.{index}.")
+
+
+def _post(session: Session, actor: Actor, items: list[tuple[NewEntry, Links]],
+          prefix) -> list[PostedEntry]:
+    if not items:
+        return []
+    accounts = lock(session, [line.account_code for new, links in items for line in new.lines] +
+                    [code for _, links in items for code in links.releases])
+    for index, (new, links) in enumerate(items):
+        check_entry(new, accounts, prefix(index))
+        apply_balances(new, accounts, links.releases, prefix(index))
+    recorded_at = utcnow()
+    posted = [_chain(entry_id, new, links, recorded_at, actor, accounts)
+              for entry_id, (new, links) in zip(next_entry_ids(session, len(items)), items)]
+    _write(session, Entry.__table__, ENTRY_COLUMNS, [_entry_row(e) for e in posted])
+    _write(session, Posting.__table__, POSTING_COLUMNS,
+           [_posting_row(e, p) for e in posted for p in e.postings])
+    save(session, accounts.values())
+    for first_of_month in sorted({new.effective_date.replace(day=1) for new, _ in items}):
+        check_open(session, first_of_month)
+    return posted
+
+
+def check_entry(new: NewEntry, accounts: dict[str, Locked], prefix: str = "") -> None:
     """Accounts exist and are open, the date is not in the future, currencies balance."""
     for index, line in enumerate(new.lines):
         account = accounts.get(line.account_code)
@@ -79,7 +136,7 @@ def check_entry(new: NewEntry, accounts: dict[str, Account], prefix: str = "") -
                            f"{prefix}postings")
 
 
-def apply_balances(new: NewEntry, accounts: dict[str, Account], releases: dict[str, int],
+def apply_balances(new: NewEntry, accounts: dict[str, Locked], releases: dict[str, int],
                    prefix: str = "") -> None:
     """Move the locked accounts' balances (and release held amounts); refuse an overdraft."""
     deltas: dict[str, int] = defaultdict(int)
@@ -99,41 +156,58 @@ def apply_balances(new: NewEntry, accounts: dict[str, Account], releases: dict[s
         account.balance, account.pending = balance, pending
 
 
-def _insert(session: Session, actor: Actor, new: NewEntry, accounts: dict[str, Account],
-            links: Links) -> Entry:
-    entry = Entry(id=_next_entry_id(session), effective_date=new.effective_date,
-                  recorded_at=utcnow(), kind=new.kind, memo=new.memo,
-                  external_ref=new.external_ref, meta=dict(new.metadata), actor=actor.name,
-                  reverses_id=links.reverses_id, hold_id=links.hold_id)
-    rows = []
+def _chain(entry_id: int, new: NewEntry, links: Links, recorded_at: datetime, actor: Actor,
+           accounts: dict[str, Locked]) -> PostedEntry:
+    placed = []
     for line in new.lines:
         account = accounts[line.account_code]
         account.last_seq += 1
-        rows.append(Posting(account=account, side=line.side.value, amount=line.amount,
-                            currency=account.currency, effective_date=new.effective_date,
-                            account_seq=account.last_seq))
-    entry.postings = rows
-    entry.entry_hash = hashing.hash_of(entry)
-    for posting in rows:
-        posting.chain_hash = hashing.chain_step(posting.account.head_hash, entry.entry_hash,
-                                                posting.account_seq)
-        posting.account.head_hash = posting.chain_hash
-    session.add(entry)
-    session.flush()
-    return entry
+        placed.append((account, line.side.value, line.amount, account.last_seq))
+    digest = hashing.entry_hash(hashing.canonical_entry(
+        entry_id, new.effective_date, recorded_at, new.kind, new.memo, new.external_ref,
+        dict(new.metadata), actor.name, links.reverses_id, links.hold_id,
+        ((a.code, side, amount, a.currency, seq) for a, side, amount, seq in placed)))
+    postings = []
+    for account, side, amount, seq in placed:
+        account.head_hash = hashing.chain_step(account.head_hash, digest, seq)
+        postings.append(PostedPosting(account, side, amount, account.currency, seq,
+                                      account.head_hash))
+    return PostedEntry(entry_id, new.effective_date, recorded_at, new.kind, new.memo,
+                       new.external_ref, dict(new.metadata), actor.name, links.reverses_id,
+                       links.hold_id, digest, tuple(postings))
 
 
-def _next_entry_id(session: Session) -> int:
-    return next_entry_ids(session, 1)[0]
+def _entry_row(e: PostedEntry) -> tuple:
+    return (e.id, e.effective_date, e.recorded_at, e.kind, e.memo, e.external_ref, e.meta,
+            e.actor, e.reverses_id, e.hold_id, e.entry_hash)
+
+
+def _posting_row(e: PostedEntry, p: PostedPosting) -> tuple:
+    return (e.id, p.account.id, p.side, p.amount, p.currency, e.effective_date, p.account_seq,
+            p.chain_hash)
 
 
 def next_entry_ids(session: Session, count: int) -> list[int]:
     """Ids are part of the hash, so they are drawn before the (never updated) rows are written."""
-    if session.get_bind().dialect.name == "postgresql":
-        return list(session.scalars(text(
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        return list(connection.execute(text(
             "SELECT nextval(pg_get_serial_sequence('entries', 'id')) "
-            "FROM generate_series(1, :n)").bindparams(n=count)))
-    first = (session.scalar(select(func.max(Entry.id))) or 0) + 1  # under SQLite's write lock
+            "FROM generate_series(1, :n)"), {"n": count}).scalars())
+    first = (connection.execute(select(func.max(Entry.id))).scalar() or 0) + 1  # SQLite's lock
     return list(range(first, first + count))
 
 
+def _write(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
+    connection = session.connection()
+    if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
+        raw = connection.connection.driver_connection
+        with raw.cursor().copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(tuple(_copyable(value) for value in row))
+        return
+    connection.execute(insert(table), [dict(zip(columns, row)) for row in rows])
+
+
+def _copyable(value: Any) -> Any:
+    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from fundpool.audit.log import Actor
 from fundpool.errors import InsufficientFunds, InvalidInput
 from fundpool.ledger.accounts import get_account
-from fundpool.ledger.batch import post_batch
+from fundpool.ledger.posting import post_batch
 from fundpool.ledger.models import Entry
 from fundpool.ledger.posting import today
 from fundpool.ledger.values import Line, NewEntry, Side
@@ -35,7 +35,7 @@ def count_entries(db):
 def test_a_large_batch_posts_verifiable_books(db, shenzhen):
     batch = [donation(STREETS[i % 2], 100 + i) for i in range(120)] + [grant(STREETS[0], 50)]
     with db.transaction() as session:
-        ids = post_batch(session, ACTOR, batch)
+        ids = [entry.id for entry in post_batch(session, ACTOR, batch)]
     assert len(ids) == len(set(ids)) == 121
     with db.sessions() as session:
         report = verify(session)

@@ -93,6 +93,9 @@ def _find(session: Session, token_id: int, key: str) -> IdempotencyKey | None:
 
 
 def _transient(exc: DBAPIError) -> bool:
+    """Worth running again: a deadlock or serialization failure, SQLite's busy lock, or a
+    pooled connection the database dropped (there is no ping before each checkout)."""
     sqlstate = getattr(exc.orig, "sqlstate", None)
-    return sqlstate in TRANSIENT_SQLSTATES or "database is locked" in str(exc.orig)
+    return (sqlstate in TRANSIENT_SQLSTATES or exc.connection_invalidated
+            or "database is locked" in str(exc.orig))
 

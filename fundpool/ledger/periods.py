@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
 from fundpool.db import utcnow
-from fundpool.errors import Conflict, InvalidInput, PeriodClosed
+from fundpool.errors import Conflict, InvalidInput
 from fundpool.ledger.models import Period
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -24,14 +24,6 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def check_open(session: Session, day: date) -> None:
-    month = month_of(day)
-    if session.scalar(select(Period.closed).where(Period.month == month)):
-        raise PeriodClosed(f"{month} is closed; entries dated in it are refused "
-                           "(post in an open month, or have the period reopened)",
-                           "effective_date")
 
 
 def is_closed(session: Session, month: str) -> bool:

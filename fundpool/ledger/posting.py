@@ -11,37 +11,28 @@ Guarantees, on SQLite and PostgreSQL alike:
   all of it lands, or none of it (an error names the entry: ``entries.<i>.…`` in a batch);
 - an entry dated inside a closed period is refused (checked after the insert, so a
   period closing concurrently cannot let one slip in).
-Large batches go in with COPY on PostgreSQL.
+How the rows reach the database is storage.py's business.
 """
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any, Sequence
+from typing import Sequence
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, insert, select, text
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, InsufficientFunds, InvalidInput, NotFound
-from fundpool.ledger import hashing
-from fundpool.ledger.locking import Locked, lock, save
-from fundpool.ledger.models import Entry, Posting
+from fundpool.ledger import hashing, storage
+from fundpool.ledger.locking import Locked
 from fundpool.ledger.money import format_amount
-from fundpool.ledger.periods import check_open
 from fundpool.ledger.values import NewEntry, imbalance
 
 LEDGER_TZ = ZoneInfo("Asia/Shanghai")
-COPY_FROM = 50  # rows; below this, multi-row INSERTs are as quick as COPY
-ENTRY_COLUMNS = ("id", "effective_date", "recorded_at", "kind", "memo", "external_ref",
-                 "metadata", "actor", "reverses_id", "hold_id", "entry_hash")
-POSTING_COLUMNS = ("entry_id", "account_id", "side", "amount", "currency", "effective_date",
-                   "account_seq", "chain_hash")
 
 
 def today() -> date:
@@ -99,20 +90,18 @@ def _post(session: Session, actor: Actor, items: list[tuple[NewEntry, Links]],
           prefix) -> list[PostedEntry]:
     if not items:
         return []
-    accounts = lock(session, [line.account_code for new, links in items for line in new.lines] +
-                    [code for _, links in items for code in links.releases])
+    codes = [line.account_code for new, _ in items for line in new.lines]
+    accounts, ids = storage.lock_and_number(
+        session, codes + [code for _, links in items for code in links.releases], len(items))
     for index, (new, links) in enumerate(items):
         check_entry(new, accounts, prefix(index))
         apply_balances(new, accounts, links.releases, prefix(index))
     recorded_at = utcnow()
     posted = [_chain(entry_id, new, links, recorded_at, actor, accounts)
-              for entry_id, (new, links) in zip(next_entry_ids(session, len(items)), items)]
-    _write(session, Entry.__table__, ENTRY_COLUMNS, [_entry_row(e) for e in posted])
-    _write(session, Posting.__table__, POSTING_COLUMNS,
-           [_posting_row(e, p) for e in posted for p in e.postings])
-    save(session, accounts.values())
-    for first_of_month in sorted({new.effective_date.replace(day=1) for new, _ in items}):
-        check_open(session, first_of_month)
+              for entry_id, (new, links) in zip(ids, items)]
+    storage.store(session, [_entry_row(e) for e in posted],
+                  [_posting_row(e, p) for e in posted for p in e.postings],
+                  list(accounts.values()), [new.effective_date for new, _ in items])
     return posted
 
 
@@ -185,29 +174,3 @@ def _entry_row(e: PostedEntry) -> tuple:
 def _posting_row(e: PostedEntry, p: PostedPosting) -> tuple:
     return (e.id, p.account.id, p.side, p.amount, p.currency, e.effective_date, p.account_seq,
             p.chain_hash)
-
-
-def next_entry_ids(session: Session, count: int) -> list[int]:
-    """Ids are part of the hash, so they are drawn before the (never updated) rows are written."""
-    connection = session.connection()
-    if connection.dialect.name == "postgresql":
-        return list(connection.execute(text(
-            "SELECT nextval(pg_get_serial_sequence('entries', 'id')) "
-            "FROM generate_series(1, :n)"), {"n": count}).scalars())
-    first = (connection.execute(select(func.max(Entry.id))).scalar() or 0) + 1  # SQLite's lock
-    return list(range(first, first + count))
-
-
-def _write(session: Session, table, columns: tuple[str, ...], rows: list[tuple]) -> None:
-    connection = session.connection()
-    if connection.dialect.name == "postgresql" and len(rows) >= COPY_FROM:
-        raw = connection.connection.driver_connection
-        with raw.cursor().copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(tuple(_copyable(value) for value in row))
-        return
-    connection.execute(insert(table), [dict(zip(columns, row)) for row in rows])
-
-
-def _copyable(value: Any) -> Any:
-    return json.dumps(value, ensure_ascii=False) if isinstance(value, dict) else value

@@ -6,12 +6,38 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import case, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.orm import Session
+
+from fundpool.errors import NotFound
 
 from fundpool.ledger.models import Account, Hold, HoldLeg, Posting
 
 DEBIT_MINUS_CREDIT = case((Posting.side == "debit", Posting.amount), else_=-Posting.amount)
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    code: str
+    currency: str
+    balance: int
+    pending: int
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.pending
+
+
+_CURRENT = select(Account.code, Account.currency, Account.balance, Account.pending).where(
+    Account.code == bindparam("code"))
+
+
+def current(session: Session, code: str) -> Balance:
+    """The maintained balances: one indexed row read, however long the history."""
+    row = session.connection().execute(_CURRENT, {"code": code}).one_or_none()
+    if row is None:
+        raise NotFound(f"there is no account {code}", "code")
+    return Balance(*row)
 
 
 @dataclass(frozen=True, slots=True)

@@ -118,7 +118,7 @@ def check_entry(new: NewEntry, accounts: dict[str, Locked], prefix: str = "") ->
     if new.effective_date > today():
         raise InvalidInput(f"an entry cannot be dated after today ({today()})",
                            f"{prefix}effective_date")
-    unbalanced = imbalance(new.lines, {code: a.currency for code, a in accounts.items()})
+    unbalanced = imbalance(new.lines, lambda code: accounts[code].currency)
     if unbalanced:
         said = ", ".join(f"{format_amount(v, c)} {c}" for c, v in unbalanced.items())
         raise InvalidInput(f"the entry does not balance: debits exceed credits by {said}",

@@ -33,9 +33,8 @@ _PG_LOCK = ("SELECT id, code, type, currency, no_overdraft, closed_at IS NOT NUL
             "pending, last_seq, head_hash, (SELECT array_agg(nextval('entries_id_seq')) "
             "FROM generate_series(1, %s)) FROM accounts WHERE code = ANY(%s) ORDER BY id "
             "FOR UPDATE")
-_PG_SAVE = ("UPDATE accounts SET balance = %s, pending = %s, last_seq = %s, head_hash = %s "
-            "WHERE id = %s")
-_PG_CLOSED = "SELECT month FROM periods WHERE closed AND month = ANY(%s) ORDER BY month LIMIT 1"
+_PG_CLOSED_TAIL = ("SELECT month FROM periods WHERE closed AND month = ANY(%s) "
+                   "ORDER BY month LIMIT 1")
 
 
 def lock_and_number(session: Session, codes: Sequence[str],
@@ -74,32 +73,43 @@ def store(session: Session, entries: list[tuple], postings: list[tuple],
 
 
 def _store_postgres(raw, entries, postings, accounts, months) -> str | None:
+    """Small writes go as one statement (no pipeline to enter, one round trip); large
+    ones with COPY. Either way the period check runs after the rows are in."""
+    saved = [value for a in accounts for value in (a.id, a.balance, a.pending, a.last_seq,
+                                                   a.head_hash)]
     if len(postings) >= COPY_FROM:
         with _translated("COPY"):
             _copy(raw, "entries", ENTRY_COLUMNS, entries)
             _copy(raw, "postings", POSTING_COLUMNS, postings)
-    with _translated("INSERT/UPDATE"), raw.pipeline():
-        cursor = raw.cursor()
-        if len(postings) < COPY_FROM:
-            cursor.executemany(_insert_sql("entries", ENTRY_COLUMNS),
-                               [_plain(row) for row in entries])
-            cursor.executemany(_insert_sql("postings", POSTING_COLUMNS), postings)
-        cursor.executemany(_PG_SAVE, [(a.balance, a.pending, a.last_seq, a.head_hash, a.id)
-                                      for a in accounts])
-        closed = raw.execute(_PG_CLOSED, (list(months),))
-    row = closed.fetchone()
+            row = raw.execute(f"WITH a AS ({_pg_save_sql(len(accounts))}) {_PG_CLOSED_TAIL}",
+                              saved + [list(months)]).fetchone()
+        return row[0] if row else None
+    statement = (f"WITH e AS ({_values_sql('entries', ENTRY_COLUMNS, len(entries))}), "
+                 f"p AS ({_values_sql('postings', POSTING_COLUMNS, len(postings))}), "
+                 f"a AS ({_pg_save_sql(len(accounts))}) {_PG_CLOSED_TAIL}")
+    params = [v for row in entries for v in _plain(row)] + [v for row in postings for v in row]
+    with _translated(statement):
+        row = raw.execute(statement, params + saved + [list(months)]).fetchone()
     return row[0] if row else None
+
+
+def _values_sql(table: str, columns: tuple[str, ...], count: int) -> str:
+    one = f"({', '.join(['%s'] * len(columns))})"
+    return f"INSERT INTO {table} ({', '.join(columns)}) VALUES {', '.join([one] * count)}"
+
+
+def _pg_save_sql(count: int) -> str:
+    rows = ", ".join(["(%s::bigint, %s::bigint, %s::bigint, %s::bigint, %s)"] * count)
+    return ("UPDATE accounts SET balance = v.balance, pending = v.pending, "
+            "last_seq = v.last_seq, head_hash = v.head_hash "
+            f"FROM (VALUES {rows}) AS v (id, balance, pending, last_seq, head_hash) "
+            "WHERE accounts.id = v.id")
 
 
 def _copy(raw, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     with raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(_plain(row))
-
-
-def _insert_sql(table: str, columns: tuple[str, ...]) -> str:
-    return (f"INSERT INTO {table} ({', '.join(columns)}) "
-            f"VALUES ({', '.join(['%s'] * len(columns))})")
 
 
 def _plain(row: tuple) -> tuple:

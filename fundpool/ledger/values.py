@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Callable
 from enum import Enum
 
 from fundpool.errors import InvalidInput
@@ -55,10 +56,10 @@ class NewEntry:
             raise InvalidInput(f"metadata is at most {MAX_METADATA_KEYS} text values", "metadata")
 
 
-def imbalance(lines: tuple[Line, ...], currency_of: dict[str, str]) -> dict[str, int]:
+def imbalance(lines: tuple[Line, ...], currency_of: Callable[[str], str]) -> dict[str, int]:
     """Debits minus credits per currency; an entry balances when this is empty."""
     totals: dict[str, int] = defaultdict(int)
     for line in lines:
-        totals[currency_of[line.account_code]] += line.amount if line.side is Side.DEBIT \
+        totals[currency_of(line.account_code)] += line.amount if line.side is Side.DEBIT \
             else -line.amount
     return {currency: total for currency, total in totals.items() if total}

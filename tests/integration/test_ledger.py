@@ -241,3 +241,13 @@ def test_posting_rows_carry_gapless_account_sequences(ledger, db):
             Posting.account_id == account.id).order_by(Posting.account_seq)).all()
     assert seqs == [1, 2, 3]
     assert account.last_seq == 3
+
+
+def test_current_balance_reads_the_maintained_figures(ledger, db):
+    from fundpool.ledger.balances import current
+    ledger.donate(4_200)
+    with db.sessions() as session:
+        figures = current(session, bank(STREET))
+        assert (figures.balance, figures.pending, figures.available) == (4_200, 0, 4_200)
+        with pytest.raises(NotFound):
+            current(session, "nope")

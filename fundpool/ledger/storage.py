@@ -79,7 +79,7 @@ def _store_postgres(raw, entries, postings, accounts, months) -> str | None:
                                                    a.head_hash)]
     if len(postings) >= COPY_FROM:
         with _translated("COPY"):
-            _copy(raw, "entries", ENTRY_COLUMNS, entries)
+            _copy(raw, "entries", ENTRY_COLUMNS, [_plain(row) for row in entries])
             _copy(raw, "postings", POSTING_COLUMNS, postings)
             row = raw.execute(f"WITH a AS ({_pg_save_sql(len(accounts))}) {_PG_CLOSED_TAIL}",
                               saved + [list(months)]).fetchone()
@@ -109,11 +109,17 @@ def _pg_save_sql(count: int) -> str:
 def _copy(raw, table: str, columns: tuple[str, ...], rows: list[tuple]) -> None:
     with raw.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row(_plain(row))
+            copy.write_row(row)
 
 
-def _plain(row: tuple) -> tuple:
-    return tuple(json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else v for v in row)
+METADATA = ENTRY_COLUMNS.index("metadata")
+
+
+def _plain(entry: tuple) -> tuple:
+    """An entry row with its metadata as JSON text, for psycopg."""
+    metadata = entry[METADATA]
+    text = json.dumps(metadata, ensure_ascii=False) if metadata else "{}"
+    return entry[:METADATA] + (text,) + entry[METADATA + 1:]
 
 
 class _translated:

@@ -195,3 +195,15 @@ def test_verification_for_auditors(client, shenzhen, funded):
     assert again.json["ok"] is True
     assert client.get("/api/v1/verification",
                       headers=shenzhen.headers("city_admin")).status_code == 403
+
+
+def test_metadata_round_trips_and_still_verifies(client, shenzhen, admin):
+    response = adjustment(client, admin, (bank(STREET), "debit", "3.00"),
+                          (income(STREET), "credit", "3.00"), external_ref="BOC-20261126-7",
+                          metadata={"bank": "中国银行", "statement": "2026-11"})
+    assert response.status_code == 201
+    entry = client.get(f"/api/v1/entries/{response.json['id']}", headers=admin).json
+    assert entry["metadata"] == {"bank": "中国银行", "statement": "2026-11"}
+    assert entry["external_ref"] == "BOC-20261126-7"
+    assert entry["hash"] == response.json["hash"]
+    assert client.get("/api/v1/verification", headers=shenzhen.headers("auditor")).json["ok"]

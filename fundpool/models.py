@@ -3,9 +3,10 @@
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.models import ApiToken
 from fundpool.db import Base
+from fundpool.funds.models import Fund, FundGrant
 from fundpool.idempotency import IdempotencyKey
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Period, Posting
 from fundpool.pools.models import Pool
 
 __all__ = ["Base", "AuditEvent", "ApiToken", "Pool", "Account", "Entry", "Posting", "Hold",
-           "HoldLeg", "Period", "IdempotencyKey"]
+           "HoldLeg", "Period", "IdempotencyKey", "Fund", "FundGrant"]

@@ -7,10 +7,9 @@ from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
 from fundpool.errors import Conflict, NotFound
-from fundpool.ledger.chart import open_pool_accounts
+from fundpool.ledger.chart import open_fund_accounts
 from fundpool.ledger.models import Account
 from fundpool.ledger.money import check_currency
-from fundpool.pools.models import Pool
 
 
 def get_account(session: Session, code: str, field: str = "account") -> Account:
@@ -20,11 +19,11 @@ def get_account(session: Session, code: str, field: str = "account") -> Account:
     return account
 
 
-def open_currency(session: Session, actor: Actor, pool: Pool, currency: str) -> list[Account]:
-    """Open the pool's whole chart in another currency (a donation in HKD stays in HKD)."""
+def open_currency(session: Session, actor: Actor, fund, currency: str) -> list[Account]:
+    """Open a fund's accounts in another currency (a donation in HKD stays in HKD)."""
     check_currency(currency)
-    made = open_pool_accounts(session, pool, currency)
+    made = open_fund_accounts(session, fund, currency)
     if not made:
-        raise Conflict(f"pool {pool.code} already keeps accounts in {currency}", "currency")
-    record(session, actor, "accounts.open", "pool", pool.code, currency=currency)
+        raise Conflict(f"fund {fund.code} already keeps accounts in {currency}", "currency")
+    record(session, actor, "accounts.open", "fund", fund.code, currency=currency)
     return made

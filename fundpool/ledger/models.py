@@ -32,6 +32,10 @@ class Account(Base):
     name: Mapped[str] = mapped_column(String(100))
     name_en: Mapped[str] = mapped_column(String(200))
     pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id", ondelete="RESTRICT"), index=True)
+    # Nullable only because SQLite cannot add a NOT NULL reference to a filled table;
+    # every account is opened for a fund (open_fund_accounts).
+    fund_id: Mapped[int | None] = mapped_column(ForeignKey("funds.id", ondelete="RESTRICT"),
+                                                index=True)
     type: Mapped[str] = mapped_column(String(12))
     currency: Mapped[str] = mapped_column(String(3))
     no_overdraft: Mapped[bool]

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, selectinload
 from fundpool.audit.log import Actor, record
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, InvalidInput, NotFound
-from fundpool.ledger.chart import open_pool_accounts
+from fundpool.funds.general import create_general_fund
 from fundpool.paging import Page, keyset_page
 from fundpool.pools.codes import Level, check_code, check_placement, subtree_bounds
 from fundpool.pools.models import Pool
@@ -59,7 +59,7 @@ def create_pool(session: Session, actor: Actor, new: NewPool) -> Pool:
         session.flush()
     except IntegrityError:
         raise Conflict(f"a pool with code {new.code} already exists", "code") from None
-    open_pool_accounts(session, pool)
+    create_general_fund(session, pool)
     record(session, actor, "pool.create", "pool", pool.code, name=new.name, level=new.level.value,
            parent_code=new.parent_code)
     return pool

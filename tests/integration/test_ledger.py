@@ -14,7 +14,7 @@ from fundpool.ledger.models import Entry, Posting
 from fundpool.ledger.posting import post_entry, today
 from fundpool.ledger.reversal import reverse_entry
 from fundpool.ledger.values import Line, NewEntry, Side
-from fundpool.pools.service import get_pool
+from fundpool.funds.service import get_fund
 from tests.factories import bank, cost, income
 
 ACTOR = Actor("test")
@@ -69,7 +69,7 @@ def test_an_unbalanced_entry_is_refused_and_writes_nothing(ledger, db):
 
 def test_entries_balance_per_currency_not_in_total(ledger, db):
     with db.transaction() as session:
-        open_currency(session, ACTOR, get_pool(session, STREET), "HKD")
+        open_currency(session, ACTOR, get_fund(session, STREET), "HKD")
     with pytest.raises(InvalidInput, match="does not balance"):
         ledger.post((bank(STREET), D, 500), (income(STREET, "HKD"), C, 500))
     ledger.post((bank(STREET, "HKD"), D, 500), (income(STREET, "HKD"), C, 500))

@@ -13,6 +13,7 @@ from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
 from fundpool.api.writes import unit_of_work
 from fundpool.auth.principal import require_admin_of
+from fundpool.funds.service import get_fund
 from fundpool.ledger.accounts import get_account, open_currency
 from fundpool.ledger.balances import balance_as_of
 from fundpool.ledger.money import format_amount
@@ -71,7 +72,9 @@ class PoolCurrencies(MethodView):
     @blp.response(201, AccountSchema(many=True))
     @documents_errors(blp, 403, 404, 409)
     def post(self, body, code):
-        """Open the pool's chart of accounts in another currency (HKD, USD, JPY)."""
+        """Open the pool's general fund accounts in another currency (HKD, USD, JPY)."""
         require_admin_of(principal(), code, "code")
         session = db_session()
-        return open_currency(session, principal().actor, get_pool(session, code), body["currency"])
+        get_pool(session, code)
+        return open_currency(session, principal().actor, get_fund(session, code, "code"),
+                             body["currency"])

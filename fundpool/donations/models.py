@@ -1,0 +1,115 @@
+"""Donors, donations, receipt books and receipts."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fundpool.db import Base, utcnow
+from fundpool.funds.models import Fund
+
+DONOR_KINDS = ("individual", "enterprise", "foundation", "platform", "government")
+CHANNELS = ("bank_transfer", "wechat_pay", "alipay", "internet_platform", "cash")
+#: Money arriving through these sits with the payment platform first (1009), not the bank.
+CLEARING_CHANNELS = ("wechat_pay", "alipay", "internet_platform")
+
+
+class Donor(Base):
+    __tablename__ = "donors"
+    __table_args__ = (CheckConstraint(
+        "kind IN ('individual', 'enterprise', 'foundation', 'platform', 'government')",
+        name="kind_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    name: Mapped[str] = mapped_column(String(200))
+    anonymous: Mapped[bool]
+    contact: Mapped[str | None] = mapped_column(String(200))
+    id_number: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def display_name(self) -> str:
+        return "匿名捐赠人" if self.anonymous else self.name
+
+
+class Donation(Base):
+    __tablename__ = "donations"
+    __table_args__ = (
+        UniqueConstraint("channel", "channel_ref", name="uq_donations_channel_ref"),
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("refunded >= 0 AND refunded <= amount", name="refund_within_amount"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donor_id: Mapped[int] = mapped_column(ForeignKey("donors.id"), index=True)
+    fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    channel: Mapped[str] = mapped_column(String(20))
+    channel_ref: Mapped[str] = mapped_column(String(100))
+    received_date: Mapped[date] = mapped_column(Date)
+    purpose: Mapped[str] = mapped_column(String(500))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    refunded: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    donor: Mapped[Donor] = relationship(lazy="joined")
+    fund: Mapped[Fund] = relationship(lazy="joined")
+    receipts: Mapped[list[Receipt]] = relationship(back_populates="donation", lazy="selectin",
+                                                   order_by="Receipt.id")
+
+    @property
+    def receipt(self) -> Receipt | None:
+        """The receipt in force: the newest one not voided."""
+        return next((r for r in reversed(self.receipts) if r.voided_at is None), None)
+
+
+class ReceiptBook(Base):
+    """A book of official receipt numbers (公益事业捐赠票据) drawn from the finance authority."""
+
+    __tablename__ = "receipt_books"
+    __table_args__ = (
+        UniqueConstraint("code", "first_number", name="uq_receipt_books_code_first"),
+        CheckConstraint("first_number <= last_number", name="range_ordered"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    pool_id: Mapped[int] = mapped_column(ForeignKey("pools.id"), index=True)
+    code: Mapped[str] = mapped_column(String(8))
+    first_number: Mapped[int]
+    last_number: Mapped[int]
+    next_number: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    @property
+    def remaining(self) -> int:
+        return self.last_number - self.next_number + 1
+
+
+class Receipt(Base):
+    __tablename__ = "receipts"
+    __table_args__ = (UniqueConstraint("book_id", "number", name="uq_receipts_book_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    book_id: Mapped[int] = mapped_column(ForeignKey("receipt_books.id"))
+    number: Mapped[int]
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), index=True)
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    voided_at: Mapped[datetime | None]
+    void_reason: Mapped[str | None] = mapped_column(String(500))
+
+    book: Mapped[ReceiptBook] = relationship(lazy="joined")
+    donation: Mapped[Donation] = relationship(back_populates="receipts")
+
+    @property
+    def receipt_code(self) -> str:
+        return self.book.code
+
+    @property
+    def receipt_number(self) -> str:
+        return f"{self.number:010d}"

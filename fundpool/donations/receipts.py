@@ -1,0 +1,81 @@
+"""Official receipt numbers (公益事业捐赠票据): registered books, taken in order, never reused.
+
+The numbers are issued by the finance authority; fundpool only hands them out.
+Taking a number locks the pool's book row, so under any concurrency the numbers
+go out in order with no gap and no duplicate: a transaction that fails gives its
+number back with everything else it did.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fundpool.audit.log import Actor, record
+from fundpool.db import utcnow
+from fundpool.donations.models import Receipt, ReceiptBook
+from fundpool.errors import Conflict, InvalidInput
+from fundpool.pools.models import Pool
+
+#: When a book has this few numbers left, each receipt taken from it says so.
+LOW_WATER = 20
+log = logging.getLogger("fundpool.receipts")
+
+
+def register_book(session: Session, actor: Actor, pool: Pool, code: str, first: str,
+                  last: str) -> ReceiptBook:
+    if not re.fullmatch(r"\d{8}", code):
+        raise InvalidInput("a 票据代码 is 8 digits", "code")
+    for value, field in ((first, "first_number"), (last, "last_number")):
+        if not re.fullmatch(r"\d{10}", value):
+            raise InvalidInput("a 票据号码 is 10 digits", field)
+    if int(first) > int(last):
+        raise InvalidInput("the range ends before it starts", "last_number")
+    overlapping = session.scalar(select(ReceiptBook.id).where(
+        ReceiptBook.code == code, ReceiptBook.first_number <= int(last),
+        ReceiptBook.last_number >= int(first)))
+    if overlapping is not None:
+        raise Conflict(f"numbers {first}–{last} of {code} overlap a book already registered",
+                       "first_number")
+    book = ReceiptBook(pool_id=pool.id, code=code, first_number=int(first),
+                       last_number=int(last), next_number=int(first))
+    session.add(book)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"book {code} from {first} is already registered", "first_number") from None
+    record(session, actor, "receipt_book.register", "receipt_book", book.id, code=code,
+           first=first, last=last, pool_code=pool.code)
+    return book
+
+
+def take_receipt(session: Session, pool_id: int, donation_id: int, amount: int,
+                 currency: str) -> tuple[Receipt, str | None]:
+    """The next number of the pool's oldest open book; returns a warning when it runs low."""
+    book = session.scalar(
+        select(ReceiptBook).where(ReceiptBook.pool_id == pool_id,
+                                  ReceiptBook.next_number <= ReceiptBook.last_number)
+        .order_by(ReceiptBook.id).limit(1).with_for_update()
+        .execution_options(populate_existing=True))
+    if book is None:
+        raise Conflict("this pool has no receipt numbers left; register the next receipt book "
+                       "drawn from the finance authority", "issue_receipt")
+    receipt = Receipt(book_id=book.id, number=book.next_number, donation_id=donation_id,
+                      amount=amount, currency=currency)
+    book.next_number += 1
+    session.add(receipt)
+    session.flush()
+    warning = None
+    if book.remaining <= LOW_WATER:
+        warning = (f"receipt book {book.code} has {book.remaining} numbers left; register the "
+                   "next book soon")
+        log.warning(warning)
+    return receipt, warning
+
+
+def void_receipt(session: Session, receipt: Receipt, reason: str) -> None:
+    receipt.voided_at, receipt.void_reason = utcnow(), reason

@@ -1,0 +1,174 @@
+"""Recording donors, donations and refunds; each donation posts its entry in the same
+transaction as its record, and takes its receipt number there too."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from fundpool.audit.log import Actor, record
+from fundpool.donations.models import CHANNELS, CLEARING_CHANNELS, DONOR_KINDS, Donation, Donor
+from fundpool.donations.receipts import take_receipt, void_receipt
+from fundpool.errors import Conflict, InvalidInput, NotFound
+from fundpool.funds.models import Fund
+from fundpool.ledger.chart import account_code
+from fundpool.ledger.models import Account
+from fundpool.ledger.money import format_amount
+from fundpool.ledger.posting import post_entry, today
+from fundpool.ledger.values import Line, NewEntry, Side
+
+
+@dataclass(frozen=True, slots=True)
+class NewDonor:
+    kind: str
+    name: str
+    anonymous: bool = False
+    contact: str | None = None
+    id_number: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class NewDonation:
+    donor_id: int
+    fund: Fund
+    amount: int
+    currency: str
+    channel: str
+    channel_ref: str
+    received_date: date
+    purpose: str = ""
+    issue_receipt: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    donation: Donation
+    warning: str | None
+
+
+def create_donor(session: Session, actor: Actor, new: NewDonor) -> Donor:
+    if new.kind not in DONOR_KINDS:
+        raise InvalidInput(f"kind must be one of {', '.join(DONOR_KINDS)}", "kind")
+    if not new.anonymous and not new.name.strip():
+        raise InvalidInput("a donor needs a name unless anonymous", "name")
+    donor = Donor(kind=new.kind, name=new.name.strip() or "匿名", anonymous=new.anonymous,
+                  contact=new.contact, id_number=new.id_number)
+    session.add(donor)
+    session.flush()
+    record(session, actor, "donor.create", "donor", donor.id, kind=new.kind)
+    return donor
+
+
+def get_donor(session: Session, donor_id: int, field: str = "donor_id") -> Donor:
+    donor = session.get(Donor, donor_id)
+    if donor is None:
+        raise NotFound(f"there is no donor {donor_id}", field)
+    return donor
+
+
+def get_donation(session: Session, donation_id: int, lock: bool = False) -> Donation:
+    stmt = select(Donation).where(Donation.id == donation_id)
+    if lock:
+        stmt = stmt.with_for_update(of=Donation).execution_options(populate_existing=True)
+    donation = session.scalar(stmt)
+    if donation is None:
+        raise NotFound(f"there is no donation {donation_id}", "donation_id")
+    return donation
+
+
+def money_account(fund: Fund, channel: str, currency: str) -> str:
+    """Bank deposits, or the platform clearing account for online channels."""
+    chart = "1009" if channel in CLEARING_CHANNELS else "1002"
+    return account_code(fund.code, chart, currency)
+
+
+def income_account(fund: Fund, currency: str) -> str:
+    return account_code(fund.code, "410102" if fund.restricted else "410101", currency)
+
+
+def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorded:
+    """Record the gift, post Dr bank/clearing / Cr donation income, take a receipt number."""
+    _check(session, new)
+    entry = post_entry(session, actor, NewEntry(
+        kind="donation", effective_date=new.received_date, memo=new.purpose[:500],
+        external_ref=f"{new.channel}:{new.channel_ref}"[:100],
+        lines=(Line(money_account(new.fund, new.channel, new.currency), Side.DEBIT, new.amount),
+               Line(income_account(new.fund, new.currency), Side.CREDIT, new.amount))))
+    donation = Donation(donor_id=new.donor_id, fund_id=new.fund.id, amount=new.amount,
+                        currency=new.currency, channel=new.channel, channel_ref=new.channel_ref,
+                        received_date=new.received_date, purpose=new.purpose,
+                        entry_id=entry.id)
+    session.add(donation)
+    try:
+        session.flush()
+    except IntegrityError:
+        raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded",
+                       "channel_ref") from None
+    warning = None
+    if new.issue_receipt:
+        _, warning = take_receipt(session, new.fund.pool_id, donation.id, new.amount,
+                                  new.currency)
+    record(session, actor, "donation.record", "donation", donation.id, entry_id=entry.id,
+           fund=new.fund.code)
+    session.refresh(donation)
+    return Recorded(donation, warning)
+
+
+def _check(session: Session, new: NewDonation) -> None:
+    if new.channel not in CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", "channel")
+    if not new.channel_ref.strip():
+        raise InvalidInput("the channel's own reference is required", "channel_ref")
+    fund = new.fund
+    if not fund.is_open:
+        raise Conflict(f"fund {fund.code} is closed", "fund")
+    day = new.received_date
+    if (fund.valid_from and day < fund.valid_from) or (fund.valid_to and day > fund.valid_to):
+        raise Conflict(f"fund {fund.code} accepts gifts from {fund.valid_from or '…'} to "
+                       f"{fund.valid_to or '…'}; {day} is outside", "received_date")
+    get_donor(session, new.donor_id)
+    if session.scalar(select(Account.id).where(
+            Account.code == income_account(fund, new.currency))) is None:
+        raise InvalidInput(f"fund {fund.code} keeps no {new.currency} accounts; open them first",
+                           "currency")
+    duplicate = session.scalar(select(Donation.id).where(
+        Donation.channel == new.channel, Donation.channel_ref == new.channel_ref))
+    if duplicate is not None:
+        raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded as "
+                       f"donation {duplicate}", "channel_ref")
+
+
+def refund(session: Session, actor: Actor, donation_id: int, amount: int, reason: str) -> Donation:
+    """Give back part or all of a gift: the reverse entry, refused if the fund no longer
+    has the money; the receipt is voided (and reissued for what remains)."""
+    donation = get_donation(session, donation_id, lock=True)
+    left = donation.amount - donation.refunded
+    if amount > left:
+        raise InvalidInput(f"at most {format_amount(left, donation.currency)} "
+                           f"{donation.currency} of this donation can still be refunded",
+                           "amount")
+    if not reason.strip():
+        raise InvalidInput("a refund needs a reason", "reason")
+    fund = donation.fund
+    entry = post_entry(session, actor, NewEntry(
+        kind="refund", effective_date=today(), memo=f"refund of donation {donation.id}: {reason}"[:500],
+        external_ref=f"{donation.channel}:{donation.channel_ref}"[:100],
+        lines=(Line(income_account(fund, donation.currency), Side.DEBIT, amount),
+               Line(money_account(fund, donation.channel, donation.currency), Side.CREDIT,
+                    amount))))
+    donation.refunded += amount
+    current = donation.receipt
+    if current is not None:
+        void_receipt(session, current, reason)
+        if donation.refunded < donation.amount:
+            take_receipt(session, fund.pool_id, donation.id, donation.amount - donation.refunded,
+                         donation.currency)
+    record(session, actor, "donation.refund", "donation", donation.id, entry_id=entry.id,
+           amount=amount, reason=reason)
+    session.flush()
+    session.refresh(donation)
+    return donation

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -19,6 +20,8 @@ from fundpool.audit.log import Actor, record
 from fundpool.db import utcnow
 from fundpool.donations.models import Receipt, ReceiptBook
 from fundpool.errors import Conflict, InvalidInput
+from fundpool.ledger.posting import LEDGER_TZ
+from fundpool.paging import Page, keyset_page
 from fundpool.pools.models import Pool
 
 #: When a book has this few numbers left, each receipt taken from it says so.
@@ -79,3 +82,18 @@ def take_receipt(session: Session, pool_id: int, donation_id: int, amount: int,
 
 def void_receipt(session: Session, receipt: Receipt, reason: str) -> None:
     receipt.voided_at, receipt.void_reason = utcnow(), reason
+
+
+def list_receipts(session: Session, pool_id: int, year: int, after: int | None,
+                  limit: int) -> Page:
+    """Receipts a pool issued in a calendar year (China time), voided ones included."""
+    start = datetime(year, 1, 1, tzinfo=LEDGER_TZ)
+    end = datetime(year + 1, 1, 1, tzinfo=LEDGER_TZ)
+    stmt = select(Receipt).join(Receipt.book).where(
+        ReceiptBook.pool_id == pool_id, Receipt.issued_at >= start, Receipt.issued_at < end)
+    return keyset_page(session, stmt, Receipt.id, after, limit)
+
+
+def list_books(session: Session, pool_id: int) -> list[ReceiptBook]:
+    return list(session.scalars(select(ReceiptBook).where(ReceiptBook.pool_id == pool_id)
+                                .order_by(ReceiptBook.id)))

@@ -20,6 +20,8 @@ from fundpool.ledger.models import Account
 from fundpool.ledger.money import format_amount
 from fundpool.ledger.posting import post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
+from fundpool.paging import Page, keyset_page
+from fundpool.pools.models import Pool
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,3 +174,19 @@ def refund(session: Session, actor: Actor, donation_id: int, amount: int, reason
     session.flush()
     session.refresh(donation)
     return donation
+
+
+def list_donations(session: Session, *, low: str | None = None, high: str | None = None,
+                   fund_id: int | None = None, fund_ids: list[int] | None = None,
+                   channel: str | None = None, after: int | None = None,
+                   limit: int = 50) -> Page:
+    stmt = select(Donation).join(Donation.fund).join(Fund.pool)
+    if low is not None:
+        stmt = stmt.where(Pool.code.between(low, high))
+    if fund_id is not None:
+        stmt = stmt.where(Donation.fund_id == fund_id)
+    if fund_ids is not None:
+        stmt = stmt.where(Donation.fund_id.in_(fund_ids))
+    if channel is not None:
+        stmt = stmt.where(Donation.channel == channel)
+    return keyset_page(session, stmt, Donation.id, after, limit)

@@ -8,6 +8,7 @@ from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fundpool.db import Base, utcnow
+from fundpool.ledger.models import Account
 from fundpool.pools.models import Pool
 
 FUND_KINDS = ("general", "community", "special", "named")
@@ -43,6 +44,7 @@ class Fund(Base):
     closed_at: Mapped[datetime | None]
 
     pool: Mapped[Pool] = relationship(lazy="joined")
+    accounts: Mapped[list[Account]] = relationship(viewonly=True, order_by=Account.id)
 
     @property
     def is_open(self) -> bool:

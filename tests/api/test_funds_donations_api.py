@@ -1,0 +1,129 @@
+"""Funds and donations over HTTP: set up, give, receipt, refund, scope, foundations."""
+
+import pytest
+
+STREET = "440304001"
+ELDER = {"code": "ELDER-440304001", "name": "南园街道助老专项基金", "kind": "special",
+         "pool_code": STREET, "restricted": True,
+         "restriction": {"categories": ["elderly_in_difficulty"]}}
+
+
+@pytest.fixture
+def admin(shenzhen):
+    return shenzhen.headers("street_admin")
+
+
+@pytest.fixture
+def ready(client, admin):
+    """The elder fund, a donor, and a receipt book."""
+    assert client.post("/api/v1/funds", headers=admin, json=ELDER).status_code == 201
+    donor = client.post("/api/v1/donors", headers=admin, json={
+        "kind": "individual", "name": "张三", "id_number": "440304199001011234"}).json
+    book = client.post(f"/api/v1/pools/{STREET}/receipt-books", headers=admin, json={
+        "code": "44030001", "first_number": "0000000101", "last_number": "0000000200"})
+    assert book.status_code == 201, book.json
+    return donor
+
+
+def give(client, headers, donor, **extra):
+    return client.post("/api/v1/donations", headers=headers, json={
+        "donor_id": donor["id"], "fund": "ELDER-440304001", "amount": "1000.00",
+        "channel": "bank_transfer", "channel_ref": "BOC-0001", "received_date": "2026-11-20",
+        "purpose": "重阳节助老", **extra})
+
+
+def test_a_donation_shows_its_receipt_and_the_fund_balance(client, admin, ready):
+    response = give(client, admin, ready)
+    assert response.status_code == 201, response.json
+    body = response.json
+    assert body["amount"] == "1000.00"
+    assert body["receipt"]["code"] == "44030001"
+    assert body["receipt"]["number"] == "0000000101"
+    fund = client.get("/api/v1/funds/ELDER-440304001", headers=admin).json
+    bank = next(a for a in fund["accounts"] if a["chart_code"] == "1002")
+    assert bank["balance"] == "1000.00"
+    income = next(a for a in fund["accounts"] if a["chart_code"] == "410102")
+    assert income["balance"] == "1000.00"
+
+
+def test_identity_numbers_are_masked_except_for_auditors(client, shenzhen, admin, ready):
+    shown = client.get(f"/api/v1/donors/{ready['id']}", headers=admin).json
+    assert shown["id_number"] == "440*************34"
+    audited = client.get(f"/api/v1/donors/{ready['id']}", headers=shenzhen.headers("auditor")).json
+    assert audited["id_number"] == "440304199001011234"
+    assert ready["id_number"] == "440*************34"
+
+
+def test_a_duplicate_channel_reference_is_409_and_writes_nothing(client, admin, ready, snapshot):
+    give(client, admin, ready)
+    before = snapshot()
+    again = give(client, admin, ready)
+    assert again.status_code == 409
+    assert again.json["errors"][0]["field"] == "channel_ref"
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize("extra, field", [
+    ({"amount": "-1.00"}, "amount"), ({"amount": "1.001"}, "amount"), ({"amount": 5}, "amount"),
+    ({"currency": "HKD"}, "currency"), ({"fund": "NOPE-1"}, "fund"),
+    ({"channel": "cheque"}, "channel"),
+])
+def test_bad_donations_name_the_field(client, admin, ready, snapshot, extra, field):
+    before = snapshot()
+    response = give(client, admin, ready, **extra)
+    assert 400 <= response.status_code < 500
+    assert field in [e["field"] for e in response.json["errors"]], response.json
+    assert snapshot() == before
+
+
+def test_another_streets_admin_cannot_give_to_this_fund(client, shenzhen, ready, snapshot):
+    before = snapshot()
+    response = give(client, shenzhen.headers("other_street_admin"), ready)
+    assert response.status_code == 403
+    assert snapshot() == before
+
+
+def test_refund_over_http(client, admin, ready):
+    donation = give(client, admin, ready).json
+    refunded = client.post(f"/api/v1/donations/{donation['id']}/refund", headers=admin,
+                           json={"amount": "400.00", "reason": "重复转账"})
+    assert refunded.status_code == 200, refunded.json
+    assert refunded.json["refunded"] == "400.00"
+    assert refunded.json["receipt"]["amount"] == "600.00"
+    assert refunded.json["receipt"]["number"] == "0000000102"
+    too_much = client.post(f"/api/v1/donations/{donation['id']}/refund", headers=admin,
+                           json={"amount": "600.01", "reason": "x"})
+    assert too_much.status_code == 422
+    listed = client.get(f"/api/v1/receipts?pool={STREET}&year=2026", headers=admin).json
+    assert [(r["number"], r["void_reason"]) for r in listed["items"]] == [
+        ("0000000101", "重复转账"), ("0000000102", None)]
+
+
+def test_foundations_read_only_the_funds_granted_to_them(client, shenzhen, admin, ready, make):
+    give(client, admin, ready)
+    foundation = shenzhen.headers("foundation")
+    assert client.get("/api/v1/funds/ELDER-440304001", headers=foundation).status_code == 403
+    tokens = client.get("/api/v1/tokens?limit=500", headers=shenzhen.headers("city_admin")).json
+    token_id = next(t["id"] for t in tokens["items"] if t["role"] == "foundation")
+    granted = client.post("/api/v1/funds/ELDER-440304001/grants", headers=admin,
+                          json={"token_id": token_id})
+    assert granted.status_code == 201
+    assert client.get("/api/v1/funds/ELDER-440304001", headers=foundation).status_code == 200
+    assert [f["code"] for f in client.get("/api/v1/funds", headers=foundation).json["items"]] \
+        == ["ELDER-440304001"]
+    donations = client.get("/api/v1/donations", headers=foundation).json["items"]
+    assert len(donations) == 1
+    assert client.get(f"/api/v1/funds/{STREET}", headers=foundation).status_code == 403
+    assert give(client, foundation, ready, channel_ref="F-1").status_code == 403
+
+
+def test_restriction_changes_touch_no_money(client, admin, ready):
+    give(client, admin, ready)
+    response = client.put("/api/v1/funds/ELDER-440304001/restriction", headers=admin, json={
+        "categories": ["elderly_in_difficulty", "disability"], "area_codes": ["440304001001"],
+        "per_grant_limit": "5000.00"})
+    assert response.status_code == 200, response.json
+    assert response.json["area_codes"] == ["440304001001"]
+    assert response.json["per_grant_limit"] == "5000.00"
+    bank = next(a for a in response.json["accounts"] if a["chart_code"] == "1002")
+    assert bank["balance"] == "1000.00"

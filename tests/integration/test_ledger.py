@@ -1,6 +1,6 @@
 """The ledger core over a real database: posting, holds, reversals, periods, balances."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select

@@ -1,253 +1,496 @@
-"""Ledger benchmark on PostgreSQL: every figure next to a raw figure from the same run.
+"""Ledger benchmark on PostgreSQL: each service figure next to a raw figure from the same run.
 
-(a) two-posting entries, one per transaction, through ``post_entry`` — next to plain
-    psycopg writing the same rows (entry, two postings, two account updates) one
-    transaction each. Target: service >= 0.5 x raw.
-(b) entries posted 1,000 per transaction through ``post_batch`` — next to COPY writing
-    the same rows in batches of 1,000. Target: service >= 0.5 x COPY.
-(c) median and p99 of reading an account's balance through the service
-    (``balances.current``, in a session of its own each time), with 1,000 and
-    with 1,000,000 postings in its history. Targets: p99 < 2 ms; p99 at 1,000,000 no more
-    than 1.2 x p99 at 1,000.
-(d) peak memory of this process.
+(a) Two-posting entries (debit a street's bank deposits, credit its donation income, 100 fen)
+    posted one per transaction through ``post_entry`` by this one process, next to plain
+    psycopg writing the same rows one transaction per entry (insert the entry, insert its two
+    postings, update the two accounts' balance / last_seq / head_hash, hashes from hashlib).
+    Target: service >= 0.5 x raw.
+(b) Entries posted 1,000 per transaction through ``fundpool.ledger.batch.post_batch`` (or, while
+    that module does not exist, ``post_entry`` called 1,000 times in one transaction, and the
+    row says so), next to ``COPY`` writing the same entry and posting rows 1,000 entries per
+    transaction. Target: service >= 0.5 x COPY.
+(c) Median and p99 time to read an account's balance, pending and available amounts through
+    ``fundpool.ledger.accounts.get_account``, each read in a fresh short transaction, for an
+    account with 1,000 postings and one with 1,000,000 (seeded with COPY; their hashes are not
+    valid). Targets: p99 < 2 ms; p99 at 1,000,000 <= 1.2 x p99 at 1,000.
+(d) Peak resident memory of this process (``ru_maxrss``), reported, no target.
 
-    python benchmarks/ledger_bench.py [--server postgresql+psycopg://postgres@127.0.0.1:5432/postgres]
+Every target is a ratio to, or a bound on, a figure taken in the same run. The script creates
+its own database on the server (``fundpool_bench_<random>``), migrates it, and drops it at the
+end, also on error or Ctrl-C. Exit status: 0 when every target passes, 1 otherwise.
 
-It makes its own database on the server and drops it at the end.
+    python benchmarks/ledger_bench.py \
+        [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--profile]
+
+``--profile`` adds a cProfile of the service side of (a), after the measurements.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
+import io
 import json
+import math
+import os
 import platform
+import pstats
 import resource
+import secrets
 import statistics
 import sys
 import time
-import uuid
-from datetime import datetime, timezone
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from typing import Callable
 
 import psycopg
-from sqlalchemy import text
+import sqlalchemy
+from sqlalchemy.engine import URL, make_url
 
 from fundpool import migrate
 from fundpool.audit.log import Actor
 from fundpool.db import Database, make_engine
-from fundpool.ledger.balances import current
-from fundpool.ledger.posting import post_batch, post_entry, today
+from fundpool.ledger.accounts import get_account
+from fundpool.ledger.posting import post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.pools.codes import Level
 from fundpool.pools.service import NewPool, create_pool
 
+try:
+    from fundpool.ledger.batch import post_batch as batch_post
+except ModuleNotFoundError as missing:
+    if missing.name != "fundpool.ledger.batch":
+        raise  # the module exists but something it imports does not: say so
+    batch_post = None
+
+DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ACTOR = Actor("bench")
-STREETS = ("440304001", "440304002", "440304003", "440304004")
-SINGLE, BATCHES, BATCH, READS = 2_000, 5, 1_000, 5_000
-BIG_HISTORY = 1_000_000
+AMOUNT = 100  # fen
+CITY, DISTRICT = "440300", "440304"
+SERVICE_STREET, RAW_STREET = "440304001", "440304002"  # (a) and (b)
+BIG_STREET, SMALL_STREET = "440304003", "440304004"  # (c)
+STREETS = (SERVICE_STREET, RAW_STREET, BIG_STREET, SMALL_STREET)
+
+SINGLE_WARMUP, SINGLE_ROUNDS, SINGLE_PER_ROUND = 200, 4, 500  # (a): 2,000 entries a side
+BATCH_SIZE, BATCHES = 1_000, 5  # (b): 5,000 entries a side, after one warm-up batch each
+BIG_HISTORY, SMALL_HISTORY = 1_000_000, 1_000  # (c)
+READ_WARMUP, READS = 200, 2_000  # (c), per account
+PROFILE_ENTRIES = 500
+
+ENTRY_COLUMNS = ("id", "effective_date", "recorded_at", "kind", "memo", "external_ref",
+                 "metadata", "actor", "reverses_id", "hold_id", "entry_hash")
+POSTING_COLUMNS = ("entry_id", "account_id", "side", "amount", "currency", "effective_date",
+                   "account_seq", "chain_hash")
+INSERT_ENTRY = (f"INSERT INTO entries ({', '.join(ENTRY_COLUMNS)}) "
+                f"VALUES ({', '.join(['%s'] * len(ENTRY_COLUMNS))})")
+INSERT_TWO_POSTINGS = (f"INSERT INTO postings ({', '.join(POSTING_COLUMNS)}) VALUES "
+                       + ", ".join([f"({', '.join(['%s'] * len(POSTING_COLUMNS))})"] * 2))
+UPDATE_TWO_ACCOUNTS = ("UPDATE accounts SET balance = v.balance, last_seq = v.last_seq, "
+                       "head_hash = v.head_hash FROM (VALUES (%s::bigint, %s::bigint, "
+                       "%s::bigint, %s), (%s::bigint, %s::bigint, %s::bigint, %s)) "
+                       "AS v (id, balance, last_seq, head_hash) WHERE accounts.id = v.id")
+DRAW_IDS = "SELECT nextval('entries_id_seq') FROM generate_series(1, %s)"
 
 
-def donation(street: str, amount: int = 100) -> NewEntry:
-    return NewEntry("donation", today(), (Line(f"{street}:1002:CNY", Side.DEBIT, amount),
-                                          Line(f"{street}:410101:CNY", Side.CREDIT, amount)))
+# --- the database the benchmark owns -------------------------------------------------------
+
+def psycopg_dsn(url: URL) -> str:
+    """A SQLAlchemy URL as a libpq connection string for plain psycopg."""
+    return url.set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def rate(count: int, seconds: float) -> float:
-    return count / seconds
+def create_database(server: URL) -> str:
+    name = f"fundpool_bench_{secrets.token_hex(5)}"
+    with psycopg.connect(psycopg_dsn(server), autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return name
 
 
-def timed(action) -> float:
+def drop_database(server: URL, name: str) -> None:
+    with psycopg.connect(psycopg_dsn(server), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def set_up_pools(db: Database) -> None:
+    """A city, a district, and the streets whose accounts the measurements use."""
+    with db.transaction() as session:
+        create_pool(session, ACTOR, NewPool(CITY, "深圳市", Level.CITY))
+        create_pool(session, ACTOR, NewPool(DISTRICT, "福田区", Level.DISTRICT, CITY))
+        for code in STREETS:
+            create_pool(session, ACTOR, NewPool(code, f"街道 {code}", Level.STREET, DISTRICT))
+
+
+def bank_code(street: str) -> str:
+    return f"{street}:1002:CNY"
+
+
+def income_code(street: str) -> str:
+    return f"{street}:410101:CNY"
+
+
+def donation(street: str) -> NewEntry:
+    return NewEntry("donation", today(), (Line(bank_code(street), Side.DEBIT, AMOUNT),
+                                          Line(income_code(street), Side.CREDIT, AMOUNT)))
+
+
+def environment(conn: psycopg.Connection) -> list[str]:
+    return [
+        f"PostgreSQL {conn.execute('SHOW server_version').fetchone()[0]} "
+        f"({conn.info.host}:{conn.info.port})",
+        f"Python {platform.python_version()} ({platform.python_implementation()}), "
+        f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__} "
+        f"(libpq {psycopg.pq.version()}, {psycopg.pq.__impl__})",
+        f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
+    ]
+
+
+# --- the raw writer's rows: the same columns and the same kind of values as the service's -----
+
+@dataclass
+class RawAccount:
+    id: int
+    code: str
+    balance: int
+    last_seq: int
+    head_hash: str
+
+
+def load_raw_accounts(conn: psycopg.Connection, street: str) -> tuple[RawAccount, RawAccount]:
+    rows = dict((row[1], row) for row in conn.execute(
+        "SELECT id, code, balance, last_seq, head_hash FROM accounts WHERE code = ANY(%s)",
+        ([bank_code(street), income_code(street)],)))
+    conn.commit()
+    return RawAccount(*rows[bank_code(street)]), RawAccount(*rows[income_code(street)])
+
+
+def raw_rows(entry_id: int, day: date, recorded_at: datetime, bank: RawAccount,
+             income: RawAccount) -> tuple[tuple, list[tuple]]:
+    """One donation's entry row and posting rows; moves the two accounts (balance, seq, chain).
+    Hashed like the service: SHA-256 of a canonical JSON, then one chain step per posting."""
+    placed = []
+    for account, side in ((bank, "debit"), (income, "credit")):
+        account.balance += AMOUNT  # both grow: an asset debited, income credited
+        account.last_seq += 1
+        placed.append((account, side, account.last_seq))
+    document = {"id": entry_id, "effective_date": day.isoformat(),
+                "recorded_at": recorded_at.isoformat(timespec="microseconds"),
+                "kind": "donation", "memo": "", "external_ref": None, "metadata": {},
+                "actor": "bench-raw", "reverses": None, "hold": None,
+                "postings": [[a.code, side, AMOUNT, "CNY", seq] for a, side, seq in placed]}
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True, ensure_ascii=False,
+                                       separators=(",", ":")).encode()).hexdigest()
+    postings = []
+    for account, side, seq in placed:
+        account.head_hash = hashlib.sha256(
+            f"{account.head_hash}|{digest}|{seq}".encode()).hexdigest()
+        postings.append((entry_id, account.id, side, AMOUNT, "CNY", day, seq, account.head_hash))
+    entry = (entry_id, day, recorded_at, "donation", "", None, "{}", "bench-raw", None, None,
+             digest)
+    return entry, postings
+
+
+def account_params(bank: RawAccount, income: RawAccount) -> tuple:
+    return (bank.id, bank.balance, bank.last_seq, bank.head_hash,
+            income.id, income.balance, income.last_seq, income.head_hash)
+
+
+def draw_ids(conn: psycopg.Connection, count: int) -> list[int]:
+    return [row[0] for row in conn.execute(DRAW_IDS, (count,))]
+
+
+# --- (a) one entry per transaction ---------------------------------------------------------
+
+def service_single(db: Database, street: str, count: int) -> float:
+    """Seconds to post ``count`` entries through post_entry, one transaction each."""
+    entry = donation(street)
     started = time.perf_counter()
-    action()
+    for _ in range(count):
+        with db.transaction() as session:
+            post_entry(session, ACTOR, entry)
     return time.perf_counter() - started
 
 
-def setup(db: Database) -> None:
+def raw_single(conn: psycopg.Connection, street: str, count: int) -> float:
+    """Seconds to write the same rows by hand, one transaction each: BEGIN, INSERT entry,
+    INSERT its two postings, UPDATE the two accounts, COMMIT. The entry ids are drawn from
+    the sequence before the clock starts (the writer needs them for the hash)."""
+    bank, income = load_raw_accounts(conn, street)
+    ids = draw_ids(conn, count)
+    conn.commit()
+    day = today()
+    started = time.perf_counter()
+    for entry_id in ids:
+        entry, postings = raw_rows(entry_id, day, datetime.now(timezone.utc), bank, income)
+        conn.execute(INSERT_ENTRY, entry)
+        conn.execute(INSERT_TWO_POSTINGS, postings[0] + postings[1])
+        conn.execute(UPDATE_TWO_ACCOUNTS, account_params(bank, income))
+        conn.commit()
+    return time.perf_counter() - started
+
+
+def measure_single(db: Database, conn: psycopg.Connection) -> tuple[float, float]:
+    """Entries/s of (service, raw): a warm-up each, then rounds taken in turn so that drift
+    in the machine's load falls on both sides alike."""
+    service_single(db, SERVICE_STREET, SINGLE_WARMUP)
+    raw_single(conn, RAW_STREET, SINGLE_WARMUP)
+    service_seconds = raw_seconds = 0.0
+    for _ in range(SINGLE_ROUNDS):
+        service_seconds += service_single(db, SERVICE_STREET, SINGLE_PER_ROUND)
+        raw_seconds += raw_single(conn, RAW_STREET, SINGLE_PER_ROUND)
+    total = SINGLE_ROUNDS * SINGLE_PER_ROUND
+    return total / service_seconds, total / raw_seconds
+
+
+# --- (b) 1,000 entries per transaction -----------------------------------------------------
+
+def batch_poster() -> tuple[str, Callable]:
+    """fundpool.ledger.batch.post_batch if it exists; else post_entry 1,000 times."""
+    if batch_post is not None:
+        def post(session, entries):
+            ids = batch_post(session, ACTOR, entries)
+            assert len(ids) == len(entries), "post_batch returned the wrong number of ids"
+        return "batch.post_batch", post
+
+    def post(session, entries):
+        for entry in entries:
+            post_entry(session, ACTOR, entry)
+    return "FALLBACK post_entry x1,000 in 1 tx", post
+
+
+def service_batch(db: Database, street: str, post: Callable) -> float:
+    """Seconds to post one batch of BATCH_SIZE entries in one transaction."""
+    entries = [donation(street) for _ in range(BATCH_SIZE)]
+    started = time.perf_counter()
     with db.transaction() as session:
-        create_pool(session, ACTOR, NewPool("440300", "深圳市", Level.CITY))
-        create_pool(session, ACTOR, NewPool("440304", "福田区", Level.DISTRICT, "440300"))
-        for code in STREETS:
-            create_pool(session, ACTOR, NewPool(code, code, Level.STREET, "440304"))
+        post(session, entries)
+    return time.perf_counter() - started
 
 
-def service_single(db: Database, street: str, count: int) -> float:
-    entry = donation(street)
-
-    def run():
-        for _ in range(count):
-            with db.transaction() as session:
-                post_entry(session, ACTOR, entry)
-    return rate(count, timed(run))
-
-
-def raw_single(dsn: str, street: str, count: int) -> float:
-    """The same rows, written by hand with psycopg, one transaction per entry."""
-    with psycopg.connect(dsn) as conn:
-        ids = dict(conn.execute("SELECT code, id FROM accounts WHERE code LIKE %s",
-                                (f"{street}:%",)).fetchall())
-        bank, income = ids[f"{street}:1002:CNY"], ids[f"{street}:410101:CNY"]
-        done = conn.execute("SELECT last_seq FROM accounts WHERE id = %s", (bank,)).fetchone()[0]
-        conn.commit()
-
-        def run():
-            for seq in range(done + 1, done + count + 1):
-                digest = hashlib.sha256(str(seq).encode()).hexdigest()
-                with conn.transaction():
-                    entry_id = conn.execute(
-                        "INSERT INTO entries (effective_date, recorded_at, kind, memo, metadata, "
-                        "actor, entry_hash) VALUES (%s, %s, 'donation', '', '{}', 'raw', %s) "
-                        "RETURNING id", (today(), datetime.now(timezone.utc), digest)).fetchone()[0]
-                    with conn.cursor() as cursor:
-                        cursor.executemany(
-                            "INSERT INTO postings (entry_id, account_id, side, amount, currency, "
-                            "effective_date, account_seq, chain_hash) "
-                            "VALUES (%s, %s, %s, 100, 'CNY', %s, %s, %s)",
-                            [(entry_id, bank, "debit", today(), seq, digest),
-                             (entry_id, income, "credit", today(), seq, digest)])
-                        cursor.executemany(
-                            "UPDATE accounts SET balance = balance + 100, last_seq = %s, "
-                            "head_hash = %s WHERE id = %s", [(seq, digest, bank),
-                                                             (seq, digest, income)])
-        return rate(count, timed(run))
+def copy_batch(conn: psycopg.Connection, street: str) -> float:
+    """Seconds to write one batch of the same rows with COPY, one transaction: draw the ids,
+    hash, COPY the entries, COPY the postings, save the two accounts once, COMMIT."""
+    bank, income = load_raw_accounts(conn, street)
+    day = today()
+    started = time.perf_counter()
+    recorded_at = datetime.now(timezone.utc)
+    entries, postings = [], []
+    for entry_id in draw_ids(conn, BATCH_SIZE):
+        entry, rows = raw_rows(entry_id, day, recorded_at, bank, income)
+        entries.append(entry)
+        postings.extend(rows)
+    copy_rows(conn, "entries", ENTRY_COLUMNS, entries)
+    copy_rows(conn, "postings", POSTING_COLUMNS, postings)
+    conn.execute(UPDATE_TWO_ACCOUNTS, account_params(bank, income))
+    conn.commit()
+    return time.perf_counter() - started
 
 
-def service_batches(db: Database, street: str) -> float:
-    entries = [donation(street) for _ in range(BATCH)]
-
-    def run():
-        for _ in range(BATCHES):
-            with db.transaction() as session:
-                post_batch(session, ACTOR, entries)
-    return rate(BATCHES * BATCH, timed(run))
-
-
-def copy_batches(dsn: str, street: str) -> float:
-    """COPY of the same rows (entries and postings), 1,000 entries per transaction."""
-    with psycopg.connect(dsn) as conn:
-        ids = dict(conn.execute("SELECT code, id FROM accounts WHERE code LIKE %s",
-                                (f"{street}:%",)).fetchall())
-        bank, income = ids[f"{street}:1002:CNY"], ids[f"{street}:410101:CNY"]
-        first = conn.execute("SELECT nextval('entries_id_seq')").fetchone()[0] + 1_000_000
-        conn.commit()
-
-        def run():
-            entry_id, seq = first, 10_000_000
-            for _ in range(BATCHES):
-                with conn.transaction():
-                    entries, postings = [], []
-                    for _ in range(BATCH):
-                        entry_id, seq = entry_id + 1, seq + 1
-                        digest = hashlib.sha256(str(entry_id).encode()).hexdigest()
-                        entries.append((entry_id, today(), datetime.now(timezone.utc),
-                                        "donation", "", json.dumps({}), "copy", digest))
-                        postings += [(entry_id, bank, "debit", 100, "CNY", today(), seq, digest),
-                                     (entry_id, income, "credit", 100, "CNY", today(), seq,
-                                      digest)]
-                    copy_rows(conn, "entries", "id, effective_date, recorded_at, kind, memo, "
-                              "metadata, actor, entry_hash", entries)
-                    copy_rows(conn, "postings", "entry_id, account_id, side, amount, currency, "
-                              "effective_date, account_seq, chain_hash", postings)
-        return rate(BATCHES * BATCH, timed(run))
-
-
-def copy_rows(conn, table: str, columns: str, rows) -> None:
-    with conn.cursor().copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+def copy_rows(conn: psycopg.Connection, table: str, columns: tuple[str, ...],
+              rows: list[tuple]) -> None:
+    with conn.cursor().copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
             copy.write_row(row)
 
 
-def seed_history(dsn: str, street: str, count: int) -> None:
-    """Give one account ``count`` postings fast (COPY; hashes are not valid: reads only)."""
-    with psycopg.connect(dsn) as conn:
-        ids = dict(conn.execute("SELECT code, id FROM accounts WHERE code LIKE %s",
-                                (f"{street}:%",)).fetchall())
-        bank, income = ids[f"{street}:1002:CNY"], ids[f"{street}:410101:CNY"]
-        start = conn.execute("SELECT coalesce(max(id), 0) FROM entries").fetchone()[0] + 10_000_000
-        day, now, digest = today(), datetime.now(timezone.utc), "0" * 64
-        with conn.cursor().copy("COPY entries (id, effective_date, recorded_at, kind, memo, "
-                                "metadata, actor, entry_hash) FROM STDIN") as copy:
-            for n in range(count):
-                copy.write_row((start + n, day, now, "donation", "", "{}", "seed", digest))
-        with conn.cursor().copy("COPY postings (entry_id, account_id, side, amount, currency, "
-                                "effective_date, account_seq, chain_hash) FROM STDIN") as copy:
-            for n in range(count):
-                copy.write_row((start + n, bank, "debit", 100, "CNY", day, n + 1, digest))
-                copy.write_row((start + n, income, "credit", 100, "CNY", day, n + 1, digest))
-        conn.execute("UPDATE accounts SET balance = %s, last_seq = %s WHERE id IN (%s, %s)",
-                     (100 * count, count, bank, income))
-        conn.execute("ANALYZE")
+def measure_batches(db: Database, conn: psycopg.Connection) -> tuple[str, float, float]:
+    """(label, service entries/s, COPY entries/s): one warm-up batch each, then batches in turn."""
+    label, post = batch_poster()
+    service_batch(db, SERVICE_STREET, post)
+    copy_batch(conn, RAW_STREET)
+    service_seconds = copy_seconds = 0.0
+    for _ in range(BATCHES):
+        service_seconds += service_batch(db, SERVICE_STREET, post)
+        copy_seconds += copy_batch(conn, RAW_STREET)
+    total = BATCHES * BATCH_SIZE
+    return label, total / service_seconds, total / copy_seconds
 
 
-def balance_reads(db: Database, streets: tuple[str, ...]) -> list[tuple[float, float]]:
-    """Read each street's bank balance in turn (interleaved, so drift hits all alike);
-    (median, p99) in ms per street."""
-    samples: dict[str, list[float]] = {street: [] for street in streets}
-    for _ in range(READS):
-        for street in streets:
-            started = time.perf_counter()
-            with db.sessions() as session:
-                account = current(session, f"{street}:1002:CNY")
-                _ = (account.balance, account.pending, account.available)
-            samples[street].append((time.perf_counter() - started) * 1000)
-    return [(statistics.median(s), sorted(s)[int(len(s) * 0.99) - 1])
-            for s in samples.values()]
+# --- (c) balance reads against a short and a long history ----------------------------------
+
+def seed_history(conn: psycopg.Connection, street: str, count: int) -> None:
+    """Give the street's bank account ``count`` postings (each entry credits its income
+    account too), with COPY, and set both account rows to match. The hashes are a constant,
+    not a valid chain: (c) only reads."""
+    bank, income = load_raw_accounts(conn, street)
+    ids = draw_ids(conn, count)
+    day, recorded_at, fake = today(), datetime.now(timezone.utc), "f" * 64
+    with conn.cursor().copy(f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
+        for entry_id in ids:
+            copy.write_row((entry_id, day, recorded_at, "donation", "", None, "{}", "bench-seed",
+                            None, None, fake))
+    with conn.cursor().copy(f"COPY postings ({', '.join(POSTING_COLUMNS)}) FROM STDIN") as copy:
+        for seq, entry_id in enumerate(ids, start=bank.last_seq + 1):
+            copy.write_row((entry_id, bank.id, "debit", AMOUNT, "CNY", day, seq, fake))
+            copy.write_row((entry_id, income.id, "credit", AMOUNT, "CNY", day, seq, fake))
+    for account in (bank, income):
+        account.balance += AMOUNT * count
+        account.last_seq += count
+        account.head_hash = fake
+    conn.execute(UPDATE_TWO_ACCOUNTS, account_params(bank, income))
+    conn.commit()
+
+
+def settle(conn: psycopg.Connection) -> None:
+    """Fresh statistics and a checkpoint, so the seeding's aftermath does not land in (c)."""
+    conn.commit()
+    conn.autocommit = True
+    try:
+        conn.execute("VACUUM ANALYZE")
+        conn.execute("CHECKPOINT")
+    finally:
+        conn.autocommit = False
+
+
+def read_balance(db: Database, code: str) -> float:
+    """Seconds for one balance read through the service, in a transaction of its own."""
+    started = time.perf_counter()
+    with db.transaction() as session:
+        account = get_account(session, code)
+        _ = (account.balance, account.pending, account.available)
+    return time.perf_counter() - started
+
+
+def percentile(samples: list[float], fraction: float) -> float:
+    """Nearest-rank percentile."""
+    ordered = sorted(samples)
+    return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def measure_reads(db: Database, codes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """(median, p99) in ms per account; the accounts are read in turn (order alternating),
+    so that drift and hiccups fall on all of them alike."""
+    samples: dict[str, list[float]] = {code: [] for code in codes}
+    for index in range(READ_WARMUP + READS):
+        for code in (codes if index % 2 else codes[::-1]):
+            seconds = read_balance(db, code)
+            if index >= READ_WARMUP:
+                samples[code].append(seconds * 1000)
+    return {code: (statistics.median(s), percentile(s, 0.99)) for code, s in samples.items()}
+
+
+# --- checks, profile, report ---------------------------------------------------------------
+
+def consistency(conn: psycopg.Connection) -> str:
+    """Every maintained balance equals its postings' sum (the raw rows were right too)."""
+    wrong = conn.execute(
+        "SELECT a.code FROM accounts a LEFT JOIN (SELECT account_id, "
+        "sum(CASE side WHEN 'debit' THEN amount ELSE -amount END) AS dmc FROM postings "
+        "GROUP BY account_id) p ON p.account_id = a.id "
+        "WHERE a.balance <> CASE WHEN a.type IN ('asset', 'expense') THEN coalesce(p.dmc, 0) "
+        "ELSE -coalesce(p.dmc, 0) END").fetchall()
+    entries, postings = conn.execute(
+        "SELECT (SELECT count(*) FROM entries), (SELECT count(*) FROM postings)").fetchone()
+    conn.commit()
+    state = "every account balance matches its postings" if not wrong else \
+        f"MISMATCH on {', '.join(row[0] for row in wrong)}"
+    return f"{entries:,} entries, {postings:,} postings; {state}"
+
+
+def profile_single(db: Database) -> str:
+    """cProfile of the service side of (a): top 10 functions by cumulative, then own time."""
+    profiler = cProfile.Profile()
+    profiler.runcall(service_single, db, SERVICE_STREET, PROFILE_ENTRIES)
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).strip_dirs()
+    stats.sort_stats("cumulative").print_stats(10)
+    stats.sort_stats("tottime").print_stats(10)
+    return out.getvalue()
 
 
 def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
+def report(env: list[str], single: tuple[float, float], batches: tuple[str, float, float],
+           reads: dict[str, tuple[float, float]], peak_mib: float) -> bool:
+    service_a, raw_a = single
+    label_b, service_b, copy_b = batches
+    (small_median, small_p99), (big_median, big_p99) = (reads[bank_code(SMALL_STREET)],
+                                                        reads[bank_code(BIG_STREET)])
+    rows = [
+        ("(a) post_entry, 1 entry/tx", f"{service_a:,.0f}/s", f"raw psycopg {raw_a:,.0f}/s",
+         service_a / raw_a, ">= 0.50", service_a >= 0.5 * raw_a),
+        (f"(b) {label_b}", f"{service_b:,.0f}/s", f"COPY {copy_b:,.0f}/s",
+         service_b / copy_b, ">= 0.50", service_b >= 0.5 * copy_b),
+        ("(c) read, 1,000 postings", f"p99 {small_p99:.3f} ms", f"median {small_median:.3f} ms",
+         None, "p99 < 2 ms", small_p99 < 2.0),
+        ("(c) read, 1,000,000 postings", f"p99 {big_p99:.3f} ms", f"median {big_median:.3f} ms",
+         None, "p99 < 2 ms", big_p99 < 2.0),
+        ("(c) p99 1,000,000 / 1,000", "", "", big_p99 / small_p99, "<= 1.20",
+         big_p99 <= 1.2 * small_p99),
+    ]
+    print()
+    for line in env:
+        print(f"  {line}")
+    print()
+    print(f"  {'measurement':<40} {'service':>14}   {'reference':<24} {'ratio':>6}  "
+          f"{'target':<11} result")
+    print(f"  {'-' * 40} {'-' * 14}   {'-' * 24} {'-' * 6}  {'-' * 11} ------")
+    for name, figure, reference, ratio, target, ok in rows:
+        shown = f"{ratio:.2f}" if ratio is not None else ""
+        print(f"  {name:<40} {figure:>14}   {reference:<24} {shown:>6}  {target:<11} "
+              f"{verdict(ok)}")
+    print(f"  {'(d) peak RSS of this process':<40} {peak_mib:>10.0f} MiB")
+    passed = all(row[-1] for row in rows)
+    print(f"\n  overall: {'PASS' if passed else 'FAIL'}")
+    return passed
+
+
+def run(db: Database, dsn: str, profile: bool) -> bool:
+    started = time.perf_counter()
+    migrate.upgrade(db.engine)
+    set_up_pools(db)
+    with psycopg.connect(dsn) as conn:
+        env = environment(conn)
+        conn.commit()
+        step("(a) one entry per transaction", started)
+        single = measure_single(db, conn)
+        step("(b) 1,000 entries per transaction", started)
+        batches = measure_batches(db, conn)
+        step(f"(c) seeding {BIG_HISTORY:,} + {SMALL_HISTORY:,} postings with COPY", started)
+        seed_history(conn, BIG_STREET, BIG_HISTORY)
+        seed_history(conn, SMALL_STREET, SMALL_HISTORY)
+        settle(conn)
+        step(f"(c) {READS:,} balance reads per account", started)
+        reads = measure_reads(db, (bank_code(SMALL_STREET), bank_code(BIG_STREET)))
+        peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        step("consistency check", started)
+        print(f"  {consistency(conn)}")
+    if profile:
+        step(f"profile of (a), {PROFILE_ENTRIES} entries (not part of the figures)", started)
+        print(profile_single(db))
+    step("done", started)
+    return report(env, single, batches, reads, peak_mib)
+
+
+def step(what: str, started: float) -> None:
+    print(f"[{time.perf_counter() - started:6.1f} s] {what}", flush=True)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    parser.add_argument("--database-url", default=DEFAULT_SERVER,
+                        help="a server URL; the benchmark makes (and drops) its own database "
+                             f"there (default {DEFAULT_SERVER})")
+    parser.add_argument("--profile", action="store_true",
+                        help="also print a cProfile of the service side of (a)")
     args = parser.parse_args()
-    admin = make_engine(args.server)
-    name = f"fundpool_bench_{uuid.uuid4().hex[:10]}"
-    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin.url.set(database=name)
-    dsn = url.set(drivername="postgresql").render_as_string(hide_password=False)
-    engine = make_engine(url.render_as_string(hide_password=False))
+    server = make_url(args.database_url)
+    if server.get_backend_name() != "postgresql":
+        parser.error("--database-url must be a PostgreSQL URL")
+    name = create_database(server)
+    print(f"database {name} on {server.host}:{server.port or 5432}", flush=True)
+    bench = server.set(database=name)
+    engine = make_engine(bench.render_as_string(hide_password=False))
     try:
-        return run_all(Database(engine), dsn, engine)
+        passed = run(Database(engine), psycopg_dsn(bench), args.profile)
     finally:
         engine.dispose()
-        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-def run_all(db: Database, dsn: str, engine) -> int:
-    migrate.upgrade(engine)
-    setup(db)
-    with engine.connect() as conn:
-        version = conn.execute(text("SHOW server_version")).scalar()
-    print(f"PostgreSQL {version}, Python {platform.python_version()}, "
-          f"{platform.machine()}, loopback")
-    service_single(db, STREETS[0], 200)  # warm-up
-    raw_single(dsn, STREETS[1], 200)
-    service_a, raw_a = service_single(db, STREETS[0], SINGLE), raw_single(dsn, STREETS[1], SINGLE)
-    service_b, copy_b = service_batches(db, STREETS[0]), copy_batches(dsn, STREETS[1])
-    seed_history(dsn, STREETS[2], BIG_HISTORY)
-    seed_history(dsn, STREETS[3], 1_000)
-    small, big = balance_reads(db, (STREETS[3], STREETS[2]))
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    checks = [
-        ("(a) one per transaction", f"{service_a:8.0f} entries/s", f"raw {raw_a:.0f}/s",
-         service_a / raw_a, 0.5),
-        ("(b) 1,000 per transaction", f"{service_b:8.0f} entries/s", f"COPY {copy_b:.0f}/s",
-         service_b / copy_b, 0.5),
-    ]
-    for label, figure, raw, ratio, target in checks:
-        print(f"{label:28} {figure}   {raw:16}  ratio {ratio:.2f}  (>= {target})  "
-              f"{verdict(ratio >= target)}")
-    print(f"(c) balance read, 1,000 postings:     median {small[0]:.3f} ms, p99 {small[1]:.3f} ms  "
-          f"p99 < 2 ms {verdict(small[1] < 2)}")
-    print(f"(c) balance read, 1,000,000 postings: median {big[0]:.3f} ms, p99 {big[1]:.3f} ms  "
-          f"p99 < 2 ms {verdict(big[1] < 2)}, ratio {big[1] / small[1]:.2f} (<= 1.2) "
-          f"{verdict(big[1] <= 1.2 * small[1])}")
-    print(f"(d) peak memory: {peak:.0f} MiB")
-    return 0
+        drop_database(server, name)
+        print(f"dropped database {name}", flush=True)
+    return 0 if passed else 1
 
 
 if __name__ == "__main__":

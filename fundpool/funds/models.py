@@ -58,3 +58,23 @@ class FundGrant(Base):
 
     token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), primary_key=True)
     fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), primary_key=True)
+
+
+class Allocation(Base):
+    """Money moved from one fund to another, down the hierarchy or back up: one entry."""
+
+    __tablename__ = "allocations"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source_fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    target_fund_id: Mapped[int] = mapped_column(ForeignKey("funds.id"), index=True)
+    amount: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    direction: Mapped[str] = mapped_column(String(6))  # "down", "up" or "across" (same pool)
+    memo: Mapped[str] = mapped_column(String(500))
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    source: Mapped[Fund] = relationship(foreign_keys=[source_fund_id], lazy="joined")
+    target: Mapped[Fund] = relationship(foreign_keys=[target_fund_id], lazy="joined")

@@ -53,6 +53,7 @@ from fundpool import migrate
 from fundpool.audit.log import Actor
 from fundpool.db import Database, make_engine
 from fundpool.ledger.accounts import get_account
+from fundpool.ledger import posting
 from fundpool.ledger.posting import post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.pools.codes import Level
@@ -259,6 +260,14 @@ def batch_poster() -> tuple[str, Callable]:
     return "FALLBACK post_entry x1,000 in 1 tx", post
 
 
+def extra_posters() -> list[tuple[str, Callable]]:
+    """For information only: ``fundpool.ledger.posting.post_batch`` when it exists too."""
+    other = getattr(posting, "post_batch", None)
+    if other is None or other is batch_post:
+        return []
+    return [("posting.post_batch", lambda session, entries: other(session, ACTOR, entries))]
+
+
 def service_batch(db: Database, street: str, post: Callable) -> float:
     """Seconds to post one batch of BATCH_SIZE entries in one transaction."""
     entries = [donation(street) for _ in range(BATCH_SIZE)]
@@ -294,17 +303,22 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: tuple[str, ...],
             copy.write_row(row)
 
 
-def measure_batches(db: Database, conn: psycopg.Connection) -> tuple[str, float, float]:
-    """(label, service entries/s, COPY entries/s): one warm-up batch each, then batches in turn."""
-    label, post = batch_poster()
-    service_batch(db, SERVICE_STREET, post)
+def measure_batches(db: Database, conn: psycopg.Connection) -> list[tuple[str, float, float]]:
+    """(label, service entries/s, COPY entries/s) for the service's batch writer (first) and
+    any informational one: one warm-up batch each, then batches taken in turn."""
+    posters = [batch_poster()] + extra_posters()
+    for _, post in posters:
+        service_batch(db, SERVICE_STREET, post)
     copy_batch(conn, RAW_STREET)
-    service_seconds = copy_seconds = 0.0
+    seconds = [0.0] * len(posters)
+    copy_seconds = 0.0
     for _ in range(BATCHES):
-        service_seconds += service_batch(db, SERVICE_STREET, post)
+        for index, (_, post) in enumerate(posters):
+            seconds[index] += service_batch(db, SERVICE_STREET, post)
         copy_seconds += copy_batch(conn, RAW_STREET)
     total = BATCHES * BATCH_SIZE
-    return label, total / service_seconds, total / copy_seconds
+    return [(label, total / spent, total / copy_seconds)
+            for (label, _), spent in zip(posters, seconds)]
 
 
 # --- (c) balance reads against a short and a long history ----------------------------------
@@ -312,24 +326,37 @@ def measure_batches(db: Database, conn: psycopg.Connection) -> tuple[str, float,
 def seed_history(conn: psycopg.Connection, street: str, count: int) -> None:
     """Give the street's bank account ``count`` postings (each entry credits its income
     account too), with COPY, and set both account rows to match. The hashes are a constant,
-    not a valid chain: (c) only reads."""
+    not a valid chain: (c) only reads. Foreign keys are not checked while loading
+    (``session_replication_role = replica``; the rows are known good), which makes it
+    several times quicker."""
     bank, income = load_raw_accounts(conn, street)
-    ids = draw_ids(conn, count)
+    first = reserve_ids(conn, count)
     day, recorded_at, fake = today(), datetime.now(timezone.utc), "f" * 64
+    conn.execute("SET LOCAL session_replication_role = replica")
     with conn.cursor().copy(f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
-        for entry_id in ids:
+        for entry_id in range(first, first + count):
             copy.write_row((entry_id, day, recorded_at, "donation", "", None, "{}", "bench-seed",
                             None, None, fake))
     with conn.cursor().copy(f"COPY postings ({', '.join(POSTING_COLUMNS)}) FROM STDIN") as copy:
-        for seq, entry_id in enumerate(ids, start=bank.last_seq + 1):
-            copy.write_row((entry_id, bank.id, "debit", AMOUNT, "CNY", day, seq, fake))
-            copy.write_row((entry_id, income.id, "credit", AMOUNT, "CNY", day, seq, fake))
+        for n in range(count):
+            copy.write_row((first + n, bank.id, "debit", AMOUNT, "CNY", day,
+                            bank.last_seq + 1 + n, fake))
+            copy.write_row((first + n, income.id, "credit", AMOUNT, "CNY", day,
+                            income.last_seq + 1 + n, fake))
     for account in (bank, income):
         account.balance += AMOUNT * count
         account.last_seq += count
         account.head_hash = fake
     conn.execute(UPDATE_TWO_ACCOUNTS, account_params(bank, income))
     conn.commit()
+
+
+def reserve_ids(conn: psycopg.Connection, count: int) -> int:
+    """The first of ``count`` consecutive entry ids taken from the sequence (nobody else
+    writes to this database, so moving the sequence on by hand is safe)."""
+    first = conn.execute("SELECT nextval('entries_id_seq')").fetchone()[0]
+    conn.execute("SELECT setval('entries_id_seq', %s)", (first + count - 1,))
+    return first
 
 
 def settle(conn: psycopg.Connection) -> None:
@@ -403,10 +430,10 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def report(env: list[str], single: tuple[float, float], batches: tuple[str, float, float],
+def report(env: list[str], single: tuple[float, float], batches: list[tuple[str, float, float]],
            reads: dict[str, tuple[float, float]], peak_mib: float) -> bool:
     service_a, raw_a = single
-    label_b, service_b, copy_b = batches
+    label_b, service_b, copy_b = batches[0]
     (small_median, small_p99), (big_median, big_p99) = (reads[bank_code(SMALL_STREET)],
                                                         reads[bank_code(BIG_STREET)])
     rows = [
@@ -421,6 +448,8 @@ def report(env: list[str], single: tuple[float, float], batches: tuple[str, floa
         ("(c) p99 1,000,000 / 1,000", "", "", big_p99 / small_p99, "<= 1.20",
          big_p99 <= 1.2 * small_p99),
     ]
+    rows[2:2] = [(f"    (info) {label}", f"{rate:,.0f}/s", f"COPY {copy:,.0f}/s", rate / copy,
+                  "(info)", None) for label, rate, copy in batches[1:]]
     print()
     for line in env:
         print(f"  {line}")
@@ -431,9 +460,9 @@ def report(env: list[str], single: tuple[float, float], batches: tuple[str, floa
     for name, figure, reference, ratio, target, ok in rows:
         shown = f"{ratio:.2f}" if ratio is not None else ""
         print(f"  {name:<40} {figure:>14}   {reference:<24} {shown:>6}  {target:<11} "
-              f"{verdict(ok)}")
+              f"{'' if ok is None else verdict(ok)}")
     print(f"  {'(d) peak RSS of this process':<40} {peak_mib:>10.0f} MiB")
-    passed = all(row[-1] for row in rows)
+    passed = all(row[-1] for row in rows if row[-1] is not None)
     print(f"\n  overall: {'PASS' if passed else 'FAIL'}")
     return passed
 

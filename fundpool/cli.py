@@ -19,7 +19,10 @@ from fundpool.audit.log import Actor
 from fundpool.auth import tokens as token_service
 from fundpool.auth.models import ROLES
 from fundpool.db import Database
+from fundpool.donations import importer
+from fundpool.donations.models import CHANNELS
 from fundpool.errors import FundpoolError
+from fundpool.ledger.money import format_amount, parse_amount
 from fundpool.ledger import verify as ledger_verify
 from fundpool.pools import divisions
 from fundpool.pools.service import import_pools
@@ -146,6 +149,50 @@ def pools_import(path: Path | None) -> None:
         with database.transaction() as session:
             created, kept = import_pools(session, Actor.cli(), rows)
         click.echo(f"{created} pools created, {kept} already present")
+
+
+@main.group("import")
+def import_group() -> None:
+    """Bulk imports."""
+
+
+@import_group.command("donations")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--channel", default="internet_platform", show_default=True,
+              type=click.Choice(CHANNELS))
+@click.option("--strict", is_flag=True, help="Import nothing if any row is bad.")
+@click.option("--expect-rows", type=int, help="Rows the file should have (like a bank batch).")
+@click.option("--expect-total", help="CNY total the file should add up to, e.g. 12345.67.")
+@_friendly
+def import_donations(path: Path, channel: str, strict: bool, expect_rows: int | None,
+                     expect_total: str | None) -> None:
+    """Import a platform donations file (CSV in UTF-8 or GBK, or XLSX)."""
+    settings = importer.Settings(
+        channel=channel, strict=strict, expected_rows=expect_rows,
+        expected_total=parse_amount(expect_total, "CNY", "expect-total") if expect_total
+        else None)
+    with _app() as (_, database):
+        with click.progressbar(length=1, label="importing", show_pos=True) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+            report = importer.import_donations(database, Actor.cli(), path, settings, progress)
+    _print_report(report)
+    if not report.committed or report.rejected:
+        sys.exit(1)
+
+
+def _print_report(report) -> None:
+    totals = ", ".join(f"{format_amount(v, c)} {c}" for c, v in report.total.items()) or "0"
+    if report.stopped:
+        click.echo(f"STOPPED: {report.stopped}")
+    else:
+        click.echo(f"{report.imported} of {report.rows} rows imported ({totals})")
+    click.echo(f"{len(report.duplicates)} duplicate(s), {len(report.rejected)} rejected")
+    for line, reason in report.rejected[:50]:
+        click.echo(f"  line {line}: {reason}")
+    if len(report.rejected) > 50:
+        click.echo(f"  … and {len(report.rejected) - 50} more")
 
 
 @main.command()

@@ -6,6 +6,7 @@ import socket
 import subprocess
 import sys
 import urllib.request
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -125,3 +126,13 @@ def test_verify_passes_then_fails_after_tampering(run, tmp_path):
     failed = run("verify", "--checkpoint", str(tmp_path / "edited.json"))
     assert failed.exit_code == 1
     assert "was edited" in failed.output
+
+
+def test_import_donations_from_the_command_line(run):
+    from tests.integration.test_import import SAMPLE
+    run("db", "upgrade")
+    run("pools", "import", str(Path(__file__).parents[2] / "fundpool/data/shenzhen-divisions.csv"))
+    result = run("import", "donations", str(SAMPLE), "--expect-rows", "5")
+    assert result.exit_code == 1  # ELDER-440304001 does not exist here
+    assert "3 of 5 rows imported (11.99 CNY)" in result.output
+    assert "line 3: there is no fund 'ELDER-440304001'" in result.output

@@ -1,0 +1,122 @@
+"""Importing a platform donations file: streamed, checked, deduplicated, all or nothing."""
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from fundpool.audit.log import Actor
+from fundpool.donations.importer import Settings, import_donations
+from fundpool.donations.models import Donation
+from fundpool.errors import InvalidInput
+from fundpool.funds.service import NewFund, Restriction, create_fund
+from fundpool.ledger.balances import current
+from fundpool.ledger.verify import verify
+
+SAMPLE = Path(__file__).parents[2] / "docs" / "samples" / "giving-day-2026-09-09.csv"
+ACTOR = Actor("import")
+HEADER = "transaction_id,time,amount,donor_name,fund_code,purpose\n"
+
+
+@pytest.fixture
+def elder(db, shenzhen):
+    with db.transaction() as session:
+        create_fund(session, ACTOR, NewFund(
+            code="ELDER-440304001", name="助老基金", kind="special", pool_code="440304001",
+            restricted=True, restriction=Restriction(categories=("elderly_in_difficulty",))))
+
+
+def count(db):
+    with db.sessions() as session:
+        return session.scalar(select(func.count()).select_from(Donation))
+
+
+def clearing(db, fund):
+    with db.sessions() as session:
+        return current(session, f"{fund}:1009:CNY").balance
+
+
+def test_the_sample_file_imports_and_a_rerun_only_finds_duplicates(db, elder):
+    report = import_donations(db, ACTOR, SAMPLE, Settings())
+    assert (report.rows, report.imported, report.rejected) == (5, 5, [])
+    assert report.total == {"CNY": 1_000 + 9_999 + 100 + 50_000 + 99}
+    assert clearing(db, "440304001") == 1_000 + 100 + 99
+    assert clearing(db, "ELDER-440304001") == 9_999 + 50_000
+    again = import_donations(db, ACTOR, SAMPLE, Settings())
+    assert (again.imported, len(again.duplicates)) == (0, 5)
+    assert count(db) == 5
+    with db.sessions() as session:
+        assert verify(session).ok
+
+
+def write(tmp_path, body, name="file.csv", encoding="utf-8"):
+    path = tmp_path / name
+    path.write_bytes((HEADER + body).encode(encoding))
+    return path
+
+
+def test_gbk_files_are_read(db, elder, tmp_path):
+    path = write(tmp_path, "G-1,2026-09-09 10:00:00,5.00,张三,440304001,公益\n", encoding="gbk")
+    assert import_donations(db, ACTOR, path, Settings()).imported == 1
+
+
+def test_bad_rows_are_reported_by_line_and_the_rest_imported(db, elder, tmp_path):
+    path = write(tmp_path, "\n".join([
+        "B-1,2026-09-09 10:00:00,5.00,张三,440304001,",
+        "B-2,yesterday,5.00,张三,440304001,",
+        "B-3,2026-09-09 10:00:00,5.001,张三,440304001,",
+        "B-4,2026-09-09 10:00:00,5.00,张三,NOPE,",
+        "B-1,2026-09-09 10:00:00,5.00,张三,440304001,",
+        "B-5,2099-01-01 10:00:00,5.00,张三,440304001,"]) + "\n")
+    report = import_donations(db, ACTOR, path, Settings())
+    assert report.imported == 1
+    assert [line for line, _ in report.rejected] == [3, 4, 5, 7]
+    assert "not a date and time" in report.rejected[0][1]
+    assert "2 decimal places" in report.rejected[1][1]
+    assert "no fund 'NOPE'" in report.rejected[2][1]
+    assert report.duplicates == [(6, "transaction B-1 appears earlier in the file")]
+
+
+def test_strict_mode_imports_nothing_if_any_row_is_bad(db, elder, tmp_path):
+    path = write(tmp_path, "S-1,2026-09-09 10:00:00,5.00,a,440304001,\n"
+                           "S-2,2026-09-09 10:00:00,-5.00,b,440304001,\n")
+    report = import_donations(db, ACTOR, path, Settings(strict=True))
+    assert report.stopped.startswith("strict mode: 1 bad row")
+    assert count(db) == 0
+
+
+def test_stated_count_and_total_must_match_before_anything_is_written(db, elder):
+    wrong_rows = import_donations(db, ACTOR, SAMPLE, Settings(expected_rows=6))
+    assert "has 5 rows, not the 6 stated" in wrong_rows.stopped
+    wrong_total = import_donations(db, ACTOR, SAMPLE, Settings(expected_total=100))
+    assert "CNY total is 611.98, not the 1.00 stated" in wrong_total.stopped
+    assert count(db) == 0
+    right = import_donations(db, ACTOR, SAMPLE, Settings(expected_rows=5, expected_total=61_198))
+    assert right.imported == 5
+
+
+def test_xlsx_files_are_read(db, elder, tmp_path):
+    from openpyxl import Workbook
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet()
+    sheet.append(["交易号", "时间", "金额", "捐赠人", "基金编号"])
+    sheet.append(["X-1", "2026-09-09 09:09:09", 12.5, "李四", "440304001"])
+    path = tmp_path / "export.xlsx"
+    book.save(path)
+    report = import_donations(db, ACTOR, path, Settings())
+    assert report.imported == 1
+    assert report.total == {"CNY": 1_250}
+
+
+def test_a_file_without_the_columns_is_refused(db, elder, tmp_path):
+    path = tmp_path / "wrong.csv"
+    path.write_text("id,money\n1,2\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="lacks the column"):
+        import_donations(db, ACTOR, path, Settings())
+
+
+def test_funds_outside_the_importers_scope_are_rejected(db, elder):
+    report = import_donations(db, ACTOR, SAMPLE, Settings(
+        may_write=lambda fund: fund.code.startswith("ELDER")))
+    assert report.imported == 2
+    assert all("outside your scope" in reason for _, reason in report.rejected)

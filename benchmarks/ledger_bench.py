@@ -231,17 +231,40 @@ def raw_single(conn: psycopg.Connection, street: str, count: int) -> float:
     return time.perf_counter() - started
 
 
-def measure_single(db: Database, conn: psycopg.Connection) -> tuple[float, float]:
-    """Entries/s of (service, raw): a warm-up each, then rounds taken in turn so that drift
-    in the machine's load falls on both sides alike."""
+@dataclass
+class Rate:
+    """Entries written, wall seconds, and this process's CPU seconds while writing them."""
+
+    entries: int = 0
+    wall: float = 0.0
+    cpu: float = 0.0
+
+    def add(self, entries: int, write: Callable[[], float]) -> None:
+        cpu = time.process_time()
+        self.wall += write()
+        self.cpu += time.process_time() - cpu
+        self.entries += entries
+
+    @property
+    def per_second(self) -> float:
+        return self.entries / self.wall
+
+    @property
+    def cpu_ms_per_entry(self) -> float:
+        return self.cpu * 1000 / self.entries
+
+
+def measure_single(db: Database, conn: psycopg.Connection) -> tuple[Rate, Rate]:
+    """(service, raw): a warm-up each, then rounds taken in turn so that drift in the
+    machine's load falls on both sides alike."""
     service_single(db, SERVICE_STREET, SINGLE_WARMUP)
     raw_single(conn, RAW_STREET, SINGLE_WARMUP)
-    service_seconds = raw_seconds = 0.0
+    service, raw = Rate(), Rate()
     for _ in range(SINGLE_ROUNDS):
-        service_seconds += service_single(db, SERVICE_STREET, SINGLE_PER_ROUND)
-        raw_seconds += raw_single(conn, RAW_STREET, SINGLE_PER_ROUND)
-    total = SINGLE_ROUNDS * SINGLE_PER_ROUND
-    return total / service_seconds, total / raw_seconds
+        service.add(SINGLE_PER_ROUND,
+                    lambda: service_single(db, SERVICE_STREET, SINGLE_PER_ROUND))
+        raw.add(SINGLE_PER_ROUND, lambda: raw_single(conn, RAW_STREET, SINGLE_PER_ROUND))
+    return service, raw
 
 
 # --- (b) 1,000 entries per transaction -----------------------------------------------------
@@ -379,22 +402,34 @@ def read_balance(db: Database, code: str) -> float:
     return time.perf_counter() - started
 
 
+def raw_read(conn: psycopg.Connection, code: str) -> float:
+    """Seconds for the same row read by hand (BEGIN, SELECT, COMMIT): a reference, no target."""
+    started = time.perf_counter()
+    conn.execute("SELECT balance, pending FROM accounts WHERE code = %s", (code,)).fetchone()
+    conn.commit()
+    return time.perf_counter() - started
+
+
 def percentile(samples: list[float], fraction: float) -> float:
     """Nearest-rank percentile."""
     ordered = sorted(samples)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
 
 
-def measure_reads(db: Database, codes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
-    """(median, p99) in ms per account; the accounts are read in turn (order alternating),
-    so that drift and hiccups fall on all of them alike."""
-    samples: dict[str, list[float]] = {code: [] for code in codes}
+def measure_reads(db: Database, conn: psycopg.Connection,
+                  codes: tuple[str, ...]) -> dict[str, tuple[float, float]]:
+    """(median, p99) in ms per account read through the service, and under the key "raw"
+    for the first account read by hand. The readers take turns (order alternating), so
+    that drift and hiccups fall on all of them alike."""
+    readers = [(code, lambda code=code: read_balance(db, code)) for code in codes]
+    readers.append(("raw", lambda: raw_read(conn, codes[0])))
+    samples: dict[str, list[float]] = {key: [] for key, _ in readers}
     for index in range(READ_WARMUP + READS):
-        for code in (codes if index % 2 else codes[::-1]):
-            seconds = read_balance(db, code)
+        for key, read in (readers if index % 2 else readers[::-1]):
+            seconds = read()
             if index >= READ_WARMUP:
-                samples[code].append(seconds * 1000)
-    return {code: (statistics.median(s), percentile(s, 0.99)) for code, s in samples.items()}
+                samples[key].append(seconds * 1000)
+    return {key: (statistics.median(s), percentile(s, 0.99)) for key, s in samples.items()}
 
 
 # --- checks, profile, report ---------------------------------------------------------------
@@ -430,9 +465,9 @@ def verdict(ok: bool) -> str:
     return "PASS" if ok else "FAIL"
 
 
-def report(env: list[str], single: tuple[float, float], batches: list[tuple[str, float, float]],
+def report(env: list[str], single: tuple[Rate, Rate], batches: list[tuple[str, float, float]],
            reads: dict[str, tuple[float, float]], peak_mib: float) -> bool:
-    service_a, raw_a = single
+    service_a, raw_a = single[0].per_second, single[1].per_second
     label_b, service_b, copy_b = batches[0]
     (small_median, small_p99), (big_median, big_p99) = (reads[bank_code(SMALL_STREET)],
                                                         reads[bank_code(BIG_STREET)])
@@ -448,6 +483,9 @@ def report(env: list[str], single: tuple[float, float], batches: list[tuple[str,
         ("(c) p99 1,000,000 / 1,000", "", "", big_p99 / small_p99, "<= 1.20",
          big_p99 <= 1.2 * small_p99),
     ]
+    raw_median, raw_p99 = reads["raw"]
+    rows.insert(4, ("    (info) raw psycopg read, 1,000", f"p99 {raw_p99:.3f} ms",
+                    f"median {raw_median:.3f} ms", None, "(info)", None))
     rows[2:2] = [(f"    (info) {label}", f"{rate:,.0f}/s", f"COPY {copy:,.0f}/s", rate / copy,
                   "(info)", None) for label, rate, copy in batches[1:]]
     print()
@@ -462,6 +500,9 @@ def report(env: list[str], single: tuple[float, float], batches: list[tuple[str,
         print(f"  {name:<40} {figure:>14}   {reference:<24} {shown:>6}  {target:<11} "
               f"{'' if ok is None else verdict(ok)}")
     print(f"  {'(d) peak RSS of this process':<40} {peak_mib:>10.0f} MiB")
+    print(f"\n  (a) client CPU per entry: service {single[0].cpu_ms_per_entry:.2f} ms, raw "
+          f"{single[1].cpu_ms_per_entry:.2f} ms; wall per entry: service "
+          f"{1000 / service_a:.2f} ms, raw {1000 / raw_a:.2f} ms")
     passed = all(row[-1] for row in rows if row[-1] is not None)
     print(f"\n  overall: {'PASS' if passed else 'FAIL'}")
     return passed
@@ -483,7 +524,7 @@ def run(db: Database, dsn: str, profile: bool) -> bool:
         seed_history(conn, SMALL_STREET, SMALL_HISTORY)
         settle(conn)
         step(f"(c) {READS:,} balance reads per account", started)
-        reads = measure_reads(db, (bank_code(SMALL_STREET), bank_code(BIG_STREET)))
+        reads = measure_reads(db, conn, (bank_code(SMALL_STREET), bank_code(BIG_STREET)))
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         step("consistency check", started)
         print(f"  {consistency(conn)}")

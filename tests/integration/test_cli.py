@@ -105,6 +105,12 @@ def _check_demo(process, port):
             body = json.loads(response.read())
         assert body["name"] == "南园街道"
         assert len(body["children"]) == 3
+        fund = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/funds/ELDER-440304001",
+                                      headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(fund, timeout=60) as response:
+            accounts = json.loads(response.read())["accounts"]
+        bank = {a["chart_code"]: a["balance"] for a in accounts}
+        assert (bank["1002"], bank["1009"]) == ("30000.00", "12345.00")
     finally:
         process.terminate()
         process.wait(timeout=30)

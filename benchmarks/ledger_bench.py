@@ -41,9 +41,9 @@ import secrets
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
-from typing import Callable
+from datetime import UTC, date, datetime
 
 import psycopg
 import sqlalchemy
@@ -52,8 +52,8 @@ from sqlalchemy.engine import URL, make_url
 from fundpool import migrate
 from fundpool.audit.log import Actor
 from fundpool.db import Database, make_engine
-from fundpool.ledger.accounts import get_account
 from fundpool.ledger import posting
+from fundpool.ledger.accounts import get_account
 from fundpool.ledger.posting import post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.pools.codes import Level
@@ -137,12 +137,13 @@ def donation(street: str) -> NewEntry:
 
 
 def environment(conn: psycopg.Connection) -> list[str]:
+    server = conn.execute("SHOW server_version").fetchone()[0]
+    conn.commit()
     return [
-        f"PostgreSQL {conn.execute('SHOW server_version').fetchone()[0]} "
-        f"({conn.info.host}:{conn.info.port})",
-        f"Python {platform.python_version()} ({platform.python_implementation()}), "
-        f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__} "
-        f"(libpq {psycopg.pq.version()}, {psycopg.pq.__impl__})",
+        f"PostgreSQL {server} ({conn.info.host}:{conn.info.port})",
+        (f"Python {platform.python_version()} ({platform.python_implementation()}), "
+         f"SQLAlchemy {sqlalchemy.__version__}, psycopg {psycopg.__version__} "
+         f"(libpq {psycopg.pq.version()}, {psycopg.pq.__impl__})"),
         f"{platform.system()} {platform.machine()}, {os.cpu_count()} CPUs",
     ]
 
@@ -159,9 +160,9 @@ class RawAccount:
 
 
 def load_raw_accounts(conn: psycopg.Connection, street: str) -> tuple[RawAccount, RawAccount]:
-    rows = dict((row[1], row) for row in conn.execute(
+    rows = {row[1]: row for row in conn.execute(
         "SELECT id, code, balance, last_seq, head_hash FROM accounts WHERE code = ANY(%s)",
-        ([bank_code(street), income_code(street)],)))
+        ([bank_code(street), income_code(street)],))}
     conn.commit()
     return RawAccount(*rows[bank_code(street)]), RawAccount(*rows[income_code(street)])
 
@@ -223,7 +224,7 @@ def raw_single(conn: psycopg.Connection, street: str, count: int) -> float:
     day = today()
     started = time.perf_counter()
     for entry_id in ids:
-        entry, postings = raw_rows(entry_id, day, datetime.now(timezone.utc), bank, income)
+        entry, postings = raw_rows(entry_id, day, datetime.now(UTC), bank, income)
         conn.execute(INSERT_ENTRY, entry)
         conn.execute(INSERT_TWO_POSTINGS, postings[0] + postings[1])
         conn.execute(UPDATE_TWO_ACCOUNTS, account_params(bank, income))
@@ -306,7 +307,7 @@ def copy_batch(conn: psycopg.Connection, street: str) -> float:
     bank, income = load_raw_accounts(conn, street)
     day = today()
     started = time.perf_counter()
-    recorded_at = datetime.now(timezone.utc)
+    recorded_at = datetime.now(UTC)
     entries, postings = [], []
     for entry_id in draw_ids(conn, BATCH_SIZE):
         entry, rows = raw_rows(entry_id, day, recorded_at, bank, income)
@@ -354,7 +355,7 @@ def seed_history(conn: psycopg.Connection, street: str, count: int) -> None:
     several times quicker."""
     bank, income = load_raw_accounts(conn, street)
     first = reserve_ids(conn, count)
-    day, recorded_at, fake = today(), datetime.now(timezone.utc), "f" * 64
+    day, recorded_at, fake = today(), datetime.now(UTC), "f" * 64
     conn.execute("SET LOCAL session_replication_role = replica")
     with conn.cursor().copy(f"COPY entries ({', '.join(ENTRY_COLUMNS)}) FROM STDIN") as copy:
         for entry_id in range(first, first + count):
@@ -461,33 +462,45 @@ def profile_single(db: Database) -> str:
     return out.getvalue()
 
 
-def verdict(ok: bool) -> str:
-    return "PASS" if ok else "FAIL"
+@dataclass(frozen=True)
+class Row:
+    name: str
+    figure: str
+    reference: str = ""
+    ratio: float | None = None
+    target: str = "(info)"
+    ok: bool | None = None  # None: for information, no target
+
+
+def result_rows(single: tuple[Rate, Rate], batches: list[tuple[str, float, float]],
+                reads: dict[str, tuple[float, float]]) -> list[Row]:
+    service, raw = single[0].per_second, single[1].per_second
+    label, batched, copied = batches[0]
+    (small_median, small_p99), (big_median, big_p99) = (reads[bank_code(SMALL_STREET)],
+                                                        reads[bank_code(BIG_STREET)])
+    raw_median, raw_p99 = reads["raw"]
+    return [
+        Row("(a) post_entry, 1 entry/tx", f"{service:,.0f}/s", f"raw psycopg {raw:,.0f}/s",
+            service / raw, ">= 0.50", service >= 0.5 * raw),
+        Row(f"(b) {label}", f"{batched:,.0f}/s", f"COPY {copied:,.0f}/s", batched / copied,
+            ">= 0.50", batched >= 0.5 * copied),
+        *[Row(f"    (info) {label}", f"{rate:,.0f}/s", f"COPY {copy:,.0f}/s", rate / copy)
+          for label, rate, copy in batches[1:]],
+        Row("(c) read, 1,000 postings", f"p99 {small_p99:.3f} ms",
+            f"median {small_median:.3f} ms", None, "p99 < 2 ms", small_p99 < 2.0),
+        Row("(c) read, 1,000,000 postings", f"p99 {big_p99:.3f} ms",
+            f"median {big_median:.3f} ms", None, "p99 < 2 ms", big_p99 < 2.0),
+        Row("    (info) raw psycopg read, 1,000", f"p99 {raw_p99:.3f} ms",
+            f"median {raw_median:.3f} ms"),
+        Row("(c) p99 1,000,000 / 1,000", "", "", big_p99 / small_p99, "<= 1.20",
+            big_p99 <= 1.2 * small_p99),
+    ]
 
 
 def report(env: list[str], single: tuple[Rate, Rate], batches: list[tuple[str, float, float]],
            reads: dict[str, tuple[float, float]], peak_mib: float) -> bool:
-    service_a, raw_a = single[0].per_second, single[1].per_second
-    label_b, service_b, copy_b = batches[0]
-    (small_median, small_p99), (big_median, big_p99) = (reads[bank_code(SMALL_STREET)],
-                                                        reads[bank_code(BIG_STREET)])
-    rows = [
-        ("(a) post_entry, 1 entry/tx", f"{service_a:,.0f}/s", f"raw psycopg {raw_a:,.0f}/s",
-         service_a / raw_a, ">= 0.50", service_a >= 0.5 * raw_a),
-        (f"(b) {label_b}", f"{service_b:,.0f}/s", f"COPY {copy_b:,.0f}/s",
-         service_b / copy_b, ">= 0.50", service_b >= 0.5 * copy_b),
-        ("(c) read, 1,000 postings", f"p99 {small_p99:.3f} ms", f"median {small_median:.3f} ms",
-         None, "p99 < 2 ms", small_p99 < 2.0),
-        ("(c) read, 1,000,000 postings", f"p99 {big_p99:.3f} ms", f"median {big_median:.3f} ms",
-         None, "p99 < 2 ms", big_p99 < 2.0),
-        ("(c) p99 1,000,000 / 1,000", "", "", big_p99 / small_p99, "<= 1.20",
-         big_p99 <= 1.2 * small_p99),
-    ]
-    raw_median, raw_p99 = reads["raw"]
-    rows.insert(4, ("    (info) raw psycopg read, 1,000", f"p99 {raw_p99:.3f} ms",
-                    f"median {raw_median:.3f} ms", None, "(info)", None))
-    rows[2:2] = [(f"    (info) {label}", f"{rate:,.0f}/s", f"COPY {copy:,.0f}/s", rate / copy,
-                  "(info)", None) for label, rate, copy in batches[1:]]
+    """Print the environment and the table; True when every target passes."""
+    rows = result_rows(single, batches, reads)
     print()
     for line in env:
         print(f"  {line}")
@@ -495,15 +508,17 @@ def report(env: list[str], single: tuple[Rate, Rate], batches: list[tuple[str, f
     print(f"  {'measurement':<40} {'service':>14}   {'reference':<24} {'ratio':>6}  "
           f"{'target':<11} result")
     print(f"  {'-' * 40} {'-' * 14}   {'-' * 24} {'-' * 6}  {'-' * 11} ------")
-    for name, figure, reference, ratio, target, ok in rows:
-        shown = f"{ratio:.2f}" if ratio is not None else ""
-        print(f"  {name:<40} {figure:>14}   {reference:<24} {shown:>6}  {target:<11} "
-              f"{'' if ok is None else verdict(ok)}")
+    for row in rows:
+        ratio = f"{row.ratio:.2f}" if row.ratio is not None else ""
+        result = "" if row.ok is None else "PASS" if row.ok else "FAIL"
+        print(f"  {row.name:<40} {row.figure:>14}   {row.reference:<24} {ratio:>6}  "
+              f"{row.target:<11} {result}".rstrip())
     print(f"  {'(d) peak RSS of this process':<40} {peak_mib:>10.0f} MiB")
-    print(f"\n  (a) client CPU per entry: service {single[0].cpu_ms_per_entry:.2f} ms, raw "
-          f"{single[1].cpu_ms_per_entry:.2f} ms; wall per entry: service "
-          f"{1000 / service_a:.2f} ms, raw {1000 / raw_a:.2f} ms")
-    passed = all(row[-1] for row in rows if row[-1] is not None)
+    service, raw = single
+    print(f"\n  (a) per entry: service {1000 * service.wall / service.entries:.2f} ms wall, "
+          f"{service.cpu_ms_per_entry:.2f} ms client CPU; raw "
+          f"{1000 * raw.wall / raw.entries:.2f} ms wall, {raw.cpu_ms_per_entry:.2f} ms client CPU")
+    passed = all(row.ok for row in rows if row.ok is not None)
     print(f"\n  overall: {'PASS' if passed else 'FAIL'}")
     return passed
 
@@ -514,7 +529,6 @@ def run(db: Database, dsn: str, profile: bool) -> bool:
     set_up_pools(db)
     with psycopg.connect(dsn) as conn:
         env = environment(conn)
-        conn.commit()
         step("(a) one entry per transaction", started)
         single = measure_single(db, conn)
         step("(b) 1,000 entries per transaction", started)
@@ -553,11 +567,13 @@ def main() -> int:
     name = create_database(server)
     print(f"database {name} on {server.host}:{server.port or 5432}", flush=True)
     bench = server.set(database=name)
-    engine = make_engine(bench.render_as_string(hide_password=False))
     try:
-        passed = run(Database(engine), psycopg_dsn(bench), args.profile)
+        engine = make_engine(bench.render_as_string(hide_password=False))
+        try:
+            passed = run(Database(engine), psycopg_dsn(bench), args.profile)
+        finally:
+            engine.dispose()
     finally:
-        engine.dispose()
         drop_database(server, name)
         print(f"dropped database {name}", flush=True)
     return 0 if passed else 1

@@ -3,7 +3,7 @@
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.models import ApiToken
 from fundpool.db import Base
-from fundpool.donations.models import Donation, Donor, Receipt, ReceiptBook
+from fundpool.donations.models import Donation, Donor, ImportJob, Receipt, ReceiptBook
 from fundpool.funds.models import Allocation, Fund, FundGrant
 from fundpool.idempotency import IdempotencyKey
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Period, Posting
@@ -11,4 +11,4 @@ from fundpool.pools.models import Pool
 
 __all__ = ["Base", "AuditEvent", "ApiToken", "Pool", "Account", "Entry", "Posting", "Hold",
            "HoldLeg", "Period", "IdempotencyKey", "Fund", "FundGrant", "Allocation", "Donor",
-           "Donation", "ReceiptBook", "Receipt"]
+           "Donation", "ReceiptBook", "Receipt", "ImportJob"]

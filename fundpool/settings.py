@@ -48,6 +48,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("log_level", str, "INFO", "Lowest level written to the JSON log.", choices=LOG_LEVELS),
     Setting("max_request_bytes", int, 1_048_576,
             "Largest request body accepted; larger ones get 413.", minimum=1024),
+    Setting("max_import_bytes", int, 536_870_912,
+            "Largest donations file accepted by POST /api/v1/imports.", minimum=1024),
     Setting("idempotency_key_hours", int, 24,
             "How long a retried POST with the same Idempotency-Key replays its answer.",
             minimum=24),

@@ -6,6 +6,7 @@ from flask import Flask
 
 from fundpool.api import problems
 from fundpool.api.audit.resources import blp as audit_blp
+from fundpool.api.donations.imports import blp as imports_blp
 from fundpool.api.donations.resources import blp as donations_blp
 from fundpool.api.funds.allocations import blp as allocations_blp
 from fundpool.api.funds.resources import blp as funds_blp
@@ -28,7 +29,7 @@ def init_api(app: Flask, max_request_bytes: int) -> FundpoolApi:
     init_requests(app)
     api = FundpoolApi(app)
     for blueprint in (health_blp, pools_blp, tokens_blp, funds_blp, allocations_blp,
-                      donations_blp, accounts_blp, entries_blp, holds_blp, periods_blp,
+                      donations_blp, imports_blp, accounts_blp, entries_blp, holds_blp, periods_blp,
                       verification_blp, audit_blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(FundpoolError, problems.from_domain)

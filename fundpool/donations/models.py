@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, CheckConstraint, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from fundpool.db import Base, utcnow
@@ -113,3 +113,29 @@ class Receipt(Base):
     @property
     def receipt_number(self) -> str:
         return f"{self.number:010d}"
+
+
+class ImportJob(Base):
+    """A donations file being imported: its progress, and at the end its report."""
+
+    __tablename__ = "import_jobs"
+    __table_args__ = (CheckConstraint(
+        "status IN ('queued', 'checking', 'importing', 'done', 'stopped', 'failed')",
+        name="status_known"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    file_name: Mapped[str] = mapped_column(String(200))
+    channel: Mapped[str] = mapped_column(String(20))
+    strict: Mapped[bool]
+    rows_total: Mapped[int | None]
+    rows_done: Mapped[int] = mapped_column(default=0)
+    imported: Mapped[int] = mapped_column(default=0)
+    duplicates: Mapped[int] = mapped_column(default=0)
+    rejected: Mapped[int] = mapped_column(default=0)
+    message: Mapped[str | None] = mapped_column(String(500))
+    report: Mapped[dict | None] = mapped_column(JSON)
+    created_by: Mapped[str] = mapped_column(String(120))
+    token_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]

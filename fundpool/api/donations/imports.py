@@ -1,0 +1,121 @@
+"""Import endpoints: upload a donations file, watch its progress, read its report."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from pathlib import Path
+
+import marshmallow as ma
+from flask import current_app, request
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from flask_smorest.fields import Upload
+
+from fundpool.api.ledger.schemas import Amount
+from fundpool.api.requests import database, db_session, principal
+from fundpool.api.spec import documents_errors
+from fundpool.auth.principal import require_role
+from fundpool.donations.importer import Settings
+from fundpool.donations.jobs import run_job
+from fundpool.donations.models import CHANNELS, ImportJob
+from fundpool.errors import Forbidden, InvalidInput, NotFound
+from fundpool.ledger.money import parse_amount
+
+blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports",
+                description="Bulk donations files, imported as jobs with progress")
+SUFFIXES = (".csv", ".xlsx")
+
+
+class ImportFormSchema(ma.Schema):
+    channel = ma.fields.String(load_default="internet_platform",
+                               validate=ma.validate.OneOf(CHANNELS))
+    strict = ma.fields.Boolean(load_default=False)
+    expect_rows = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=0))
+    expect_total = Amount(load_default=None, metadata={"description": "CNY total stated"})
+
+
+class UploadSchema(ImportFormSchema):
+    """The multipart body: the file, and the form fields beside it (read from the form)."""
+
+    file = Upload(required=True, metadata={"description": "CSV (UTF-8 or GBK) or XLSX"})
+
+
+class ImportJobSchema(ma.Schema):
+    id = ma.fields.Integer()
+    status = ma.fields.String(metadata={"enum": ["queued", "checking", "importing", "done",
+                                                 "stopped", "failed"]})
+    file_name = ma.fields.String()
+    channel = ma.fields.String()
+    strict = ma.fields.Boolean()
+    rows_total = ma.fields.Integer(allow_none=True)
+    rows_done = ma.fields.Integer()
+    imported = ma.fields.Integer()
+    duplicates = ma.fields.Integer()
+    rejected = ma.fields.Integer()
+    message = ma.fields.String(allow_none=True)
+    created_at = ma.fields.DateTime()
+    finished_at = ma.fields.DateTime(allow_none=True)
+
+
+class ImportReportSchema(ImportJobSchema):
+    report = ma.fields.Dict(allow_none=True)
+
+
+@blp.before_request
+def _allow_large_files() -> None:
+    request.max_content_length = current_app.config["FUNDPOOL"]["max_import_bytes"]
+
+
+@blp.route("")
+class Imports(MethodView):
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(202, ImportJobSchema)
+    @documents_errors(blp, 403, 413)
+    def post(self, files):
+        """Upload a platform donations file; it is checked and imported in the background.
+
+        Only funds in your subtree may receive its rows; the others are rejected in the report.
+        """
+        require_role(principal(), "admin")
+        form = blp.ARGUMENTS_PARSER.parse(ImportFormSchema(), location="form")
+        upload = files["file"]
+        suffix = Path(upload.filename or "").suffix.lower()
+        if suffix not in SUFFIXES:
+            raise InvalidInput("the file must be .csv or .xlsx", "file")
+        folder = Path(current_app.instance_path) / "imports"
+        folder.mkdir(parents=True, exist_ok=True)
+        path = folder / f"{uuid.uuid4().hex}{suffix}"
+        upload.save(path)
+        viewer = principal()
+        settings = Settings(
+            channel=form["channel"], strict=form["strict"], expected_rows=form["expect_rows"],
+            expected_total=None if form["expect_total"] is None else parse_amount(
+                form["expect_total"], "CNY", "expect_total"),
+            may_write=lambda fund: viewer.covers(fund.pool.code))
+        session = db_session()
+        job = ImportJob(file_name=(upload.filename or path.name)[:200], channel=form["channel"],
+                        strict=form["strict"], created_by=viewer.actor.name,
+                        token_id=viewer.token_id)
+        session.add(job)
+        session.commit()
+        worker = threading.Thread(target=run_job, args=(database(), viewer.actor, job.id, path,
+                                                        settings), daemon=True)
+        current_app.extensions.setdefault("fundpool.import_threads", []).append(worker)
+        worker.start()
+        return job
+
+
+@blp.route("/<int:job_id>")
+class ImportById(MethodView):
+    @blp.response(200, ImportReportSchema)
+    @documents_errors(blp, 403, 404)
+    def get(self, job_id):
+        """Progress (rows done of rows total) and, once finished, the report."""
+        job = db_session().get(ImportJob, job_id)
+        if job is None:
+            raise NotFound(f"there is no import {job_id}", "job_id")
+        viewer = principal()
+        if viewer.role != "auditor" and not viewer.is_root_admin and job.token_id != viewer.token_id:
+            raise Forbidden("this import was started by another token")
+        return job

@@ -1,0 +1,59 @@
+"""Uploading a donations file: a job with progress, ending with its report."""
+
+import io
+
+from tests.integration.test_import import SAMPLE
+
+
+def finish(app):
+    for worker in app.extensions.get("fundpool.import_threads", []):
+        worker.join(timeout=120)
+
+
+def upload(client, headers, content, name="giving-day.csv", **form):
+    data = {"file": (io.BytesIO(content), name), **{k: str(v) for k, v in form.items()}}
+    return client.post("/api/v1/imports", headers=headers, data=data,
+                       content_type="multipart/form-data")
+
+
+def test_an_uploaded_file_is_imported_and_reported(app, client, shenzhen):
+    admin = shenzhen.headers("street_admin")
+    started = upload(client, admin, SAMPLE.read_bytes(), expect_rows=5)
+    assert started.status_code == 202, started.json
+    assert started.json["status"] == "queued"
+    finish(app)
+    job = client.get(f"/api/v1/imports/{started.json['id']}", headers=admin).json
+    assert job["status"] == "done"
+    assert (job["rows_total"], job["rows_done"], job["imported"], job["rejected"]) == (5, 5, 3, 2)
+    assert [r["line"] for r in job["report"]["rejected"]] == [3, 5]
+    assert job["report"]["total"] == {"CNY": 1_199}
+    assert client.get(f"/api/v1/imports/{started.json['id']}",
+                      headers=shenzhen.headers("other_street_admin")).status_code == 403
+
+
+def test_a_wrong_stated_count_stops_the_job(app, client, shenzhen):
+    admin = shenzhen.headers("street_admin")
+    started = upload(client, admin, SAMPLE.read_bytes(), expect_rows=4)
+    finish(app)
+    job = client.get(f"/api/v1/imports/{started.json['id']}", headers=admin).json
+    assert job["status"] == "stopped"
+    assert "not the 4 stated" in job["message"]
+    assert job["imported"] == 0
+
+
+def test_bad_uploads_are_refused(client, shenzhen):
+    admin = shenzhen.headers("street_admin")
+    assert upload(client, admin, b"x", name="data.pdf").json["errors"][0]["field"] == "file"
+    response = upload(client, admin, b"x", channel="carrier-pigeon")
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "channel"
+    assert upload(client, shenzhen.headers("auditor"), b"x").status_code == 403
+
+
+def test_a_file_with_bad_columns_fails_the_job_clearly(app, client, shenzhen):
+    admin = shenzhen.headers("street_admin")
+    started = upload(client, admin, "编号,钱\n1,2\n".encode("gbk"))
+    finish(app)
+    job = client.get(f"/api/v1/imports/{started.json['id']}", headers=admin).json
+    assert job["status"] == "failed"
+    assert "lacks the column" in job["message"]

@@ -13,6 +13,7 @@ earlier run recorded.
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -22,7 +23,7 @@ from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
-from fundpool.db import Database
+from fundpool.db import Database, utcnow
 from fundpool.donations.models import Donation, Donor
 from fundpool.donations.rows import read_rows
 from fundpool.donations.service import income_account, money_account
@@ -200,23 +201,51 @@ def _date(text: str) -> date:
 
 
 def _record(session: Session, actor: Actor, rows: list[Row], channel: str) -> int:
-    """Post one chunk: entries through the ledger, then donors and donations in bulk."""
-    entries = post_batch(session, actor, [NewEntry(
-        kind="donation", effective_date=row.received, memo=row.purpose,
-        external_ref=f"{channel}:{row.ref}"[:100],
-        lines=(Line(money_account(row.fund, channel, row.currency), Side.DEBIT, row.amount),
-               Line(income_account(row.fund, row.currency), Side.CREDIT, row.amount)))
-        for row in rows])
+    """Record one chunk. Like a platform's settlement, the ledger gets one entry per fund,
+    currency and day (Dr clearing / Cr donation income for their sum); every gift is its
+    own donation row pointing at that entry, so it can be traced and refunded alone."""
+    groups: dict[tuple[str, str, date], list[Row]] = defaultdict(list)
+    for row in rows:
+        groups[(row.fund.code, row.currency, row.received)].append(row)
+    keys = sorted(groups)
+    entries = post_batch(session, actor, [_settlement(groups[key], channel) for key in keys])
+    entry_of = {key: entry for key, entry in zip(keys, entries)}
     donor_ids = _donors(session, rows)
-    session.execute(insert(Donation.__table__), [
-        {"donor_id": donor_ids[row.donor_name], "fund_id": row.fund.id, "amount": row.amount,
-         "currency": row.currency, "channel": channel, "channel_ref": row.ref,
-         "received_date": row.received, "purpose": row.purpose, "entry_id": entry.id,
-         "refunded": 0, "created_at": entry.recorded_at}
-        for row, entry in zip(rows, entries)])
+    store_donations(session, [
+        (donor_ids[row.donor_name], row.fund.id, row.amount, row.currency, channel, row.ref,
+         row.received, row.purpose, entry_of[(row.fund.code, row.currency, row.received)].id,
+         0, entries[0].recorded_at) for row in rows])
     record(session, actor, "donation.import", "donations", f"{channel}:{rows[0].ref}",
-           rows=len(rows), first_entry=entries[0].id, last_entry=entries[-1].id)
+           rows=len(rows), entries=[entry.id for entry in entries])
     return len(rows)
+
+
+def _settlement(rows: list[Row], channel: str) -> NewEntry:
+    first, total = rows[0], sum(row.amount for row in rows)
+    return NewEntry(
+        kind="donation", effective_date=first.received,
+        memo=f"{len(rows)} gift(s) via {channel}, {first.ref} to {rows[-1].ref}"[:500],
+        external_ref=f"{channel}:{first.ref}"[:100], metadata={"gifts": str(len(rows))},
+        lines=(Line(money_account(first.fund, channel, first.currency), Side.DEBIT, total),
+               Line(income_account(first.fund, first.currency), Side.CREDIT, total)))
+
+
+DONATION_COLUMNS = ("donor_id", "fund_id", "amount", "currency", "channel", "channel_ref",
+                    "received_date", "purpose", "entry_id", "refunded", "created_at")
+
+
+def store_donations(session: Session, rows: list[tuple]) -> None:
+    """Donation rows in bulk: COPY on PostgreSQL, one multi-row INSERT elsewhere."""
+    connection = session.connection()
+    if connection.dialect.name == "postgresql":
+        raw = connection.connection.driver_connection
+        with raw.cursor().copy(f"COPY donations ({', '.join(DONATION_COLUMNS)}) "
+                               "FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    connection.execute(insert(Donation.__table__), [dict(zip(DONATION_COLUMNS, row))
+                                                    for row in rows])
 
 
 def _donors(session: Session, rows: list[Row]) -> dict[str, int]:
@@ -227,9 +256,11 @@ def _donors(session: Session, rows: list[Row]) -> dict[str, int]:
     known = dict(session.execute(select(Donor.name, Donor.id).where(
         Donor.kind == "individual", Donor.contact.is_(None), Donor.id_number.is_(None),
         Donor.name.in_(stored))).all())
-    for name in sorted(stored.keys() - known.keys()):
-        donor = Donor(kind="individual", name=name, anonymous=name == ANONYMOUS)
-        session.add(donor)
-        session.flush()
-        known[name] = donor.id
+    missing = sorted(stored.keys() - known.keys())
+    if missing:
+        made = session.execute(insert(Donor.__table__).returning(
+            Donor.__table__.c.name, Donor.__table__.c.id, sort_by_parameter_order=True), [
+            {"kind": "individual", "name": name, "anonymous": name == ANONYMOUS,
+             "created_at": utcnow()} for name in missing])
+        known.update(dict(made.all()))
     return {original: known[name] for name, original in stored.items()}

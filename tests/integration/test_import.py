@@ -120,3 +120,17 @@ def test_funds_outside_the_importers_scope_are_rejected(db, elder):
         may_write=lambda fund: fund.code.startswith("ELDER")))
     assert report.imported == 2
     assert all("outside your scope" in reason for _, reason in report.rejected)
+
+
+def test_imported_gifts_share_a_settlement_entry_and_refund_alone(db, elder):
+    from fundpool.donations.service import refund
+    import_donations(db, ACTOR, SAMPLE, Settings())
+    with db.sessions() as session:
+        gifts = session.scalars(select(Donation).order_by(Donation.id)).all()
+        general = [g for g in gifts if g.fund.code == "440304001"]
+        assert len({g.entry_id for g in general}) == 1
+    with db.transaction() as session:
+        refund(session, ACTOR, general[0].id, 1_000, "平台退款")
+    assert clearing(db, "440304001") == 100 + 99
+    with db.sessions() as session:
+        assert verify(session).ok

@@ -1,0 +1,139 @@
+"""Donations benchmark on PostgreSQL, each figure next to a raw one from the same run.
+
+(1) donations recorded one per transaction through the service (``record_donation``:
+    the donation row and its two-posting entry).
+(2) a generated giving-day file of ROWS rows imported end to end (``import_donations``:
+    both passes, settlement entries, donation rows) — next to COPY of the same file's
+    rows into a bare table (read with Python's csv module, written with psycopg COPY).
+    Targets: the import at least a quarter of the COPY rate; peak memory under 300 MB.
+
+    python benchmarks/import_bench.py [--rows 1000000] [--server postgresql+psycopg://...]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import platform
+import resource
+import sys
+import tempfile
+import time
+import uuid
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg
+from sqlalchemy import text
+
+from fundpool import migrate
+from fundpool.audit.log import Actor
+from fundpool.db import Database, make_engine
+from fundpool.donations import service
+from fundpool.donations.importer import Settings, import_donations
+from fundpool.funds.service import NewFund, create_fund, get_fund
+from fundpool.ledger.posting import today
+from fundpool.pools.codes import Level
+from fundpool.pools.service import NewPool, create_pool
+
+ACTOR = Actor("bench")
+FUNDS = ("440304001", "440304002", "ELDER-440304001")
+SINGLE = 2_000
+
+
+def setup(db: Database) -> int:
+    with db.transaction() as session:
+        create_pool(session, ACTOR, NewPool("440300", "深圳市", Level.CITY))
+        create_pool(session, ACTOR, NewPool("440304", "福田区", Level.DISTRICT, "440300"))
+        for code in FUNDS[:2]:
+            create_pool(session, ACTOR, NewPool(code, code, Level.STREET, "440304"))
+        create_fund(session, ACTOR, NewFund(code=FUNDS[2], name="助老", kind="special",
+                                            pool_code="440304001", restricted=False))
+        return service.create_donor(session, ACTOR, service.NewDonor("individual", "张三")).id
+
+
+def write_file(path: Path, rows: int) -> None:
+    day = today() - timedelta(days=1)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(("transaction_id", "time", "amount", "donor_name", "fund_code",
+                         "purpose"))
+        for n in range(rows):
+            writer.writerow((f"TX{n:012d}", f"{day} {n % 24:02d}:{n % 60:02d}:{n % 59:02d}",
+                             f"{1 + n % 500}.{n % 100:02d}", f"爱心网友{n % 50_000}",
+                             FUNDS[n % 3], "99公益日"))
+
+
+def single(db: Database, donor_id: int) -> float:
+    started = time.perf_counter()
+    for n in range(SINGLE):
+        with db.transaction() as session:
+            service.record_donation(session, ACTOR, service.NewDonation(
+                donor_id=donor_id, fund=get_fund(session, FUNDS[n % 3]), amount=10_000,
+                currency="CNY", channel="bank_transfer", channel_ref=f"BANK-{n}",
+                received_date=today(), issue_receipt=False))
+    return SINGLE / (time.perf_counter() - started)
+
+
+def copy_rate(dsn: str, path: Path) -> float:
+    with psycopg.connect(dsn) as conn:
+        conn.execute("CREATE TABLE bare (transaction_id text, time text, amount text, "
+                     "donor_name text, fund_code text, purpose text)")
+        started = time.perf_counter()
+        count = 0
+        with path.open(encoding="utf-8", newline="") as handle, \
+                conn.cursor().copy("COPY bare FROM STDIN") as copy:
+            reader = csv.reader(handle)
+            next(reader)
+            for row in reader:
+                copy.write_row(row)
+                count += 1
+        conn.commit()
+        return count / (time.perf_counter() - started)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    admin = make_engine(args.server)
+    name = f"fundpool_bench_{uuid.uuid4().hex[:10]}"
+    with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = admin.url.set(database=name)
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with tempfile.TemporaryDirectory() as folder:
+            return run(Database(engine), url.set(drivername="postgresql").render_as_string(
+                hide_password=False), Path(folder) / "giving-day.csv", args.rows)
+    finally:
+        engine.dispose()
+        with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def run(db: Database, dsn: str, path: Path, rows: int) -> int:
+    migrate.upgrade(db.engine)
+    donor_id = setup(db)
+    write_file(path, rows)
+    print(f"Python {platform.python_version()}, PostgreSQL on loopback; file "
+          f"{path.stat().st_size / 2**20:.0f} MiB, {rows:,} rows")
+    print(f"(1) one donation per transaction: {single(db, donor_id):8.0f} donations/s")
+    started = time.perf_counter()
+    report = import_donations(db, ACTOR, path, Settings())
+    seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    raw = copy_rate(dsn, path)
+    ratio = (report.imported / seconds) / raw
+    print(f"(2) import: {report.imported:,} rows in {seconds:.1f} s = "
+          f"{report.imported / seconds:8.0f} rows/s; COPY {raw:8.0f} rows/s; "
+          f"ratio {ratio:.2f} (>= 0.25) {'PASS' if ratio >= 0.25 else 'FAIL'}")
+    print(f"    peak memory {peak:.0f} MiB (< 300) {'PASS' if peak < 300 else 'FAIL'}; "
+          f"rejected {len(report.rejected)}, duplicates {len(report.duplicates)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -11,7 +11,7 @@ from fundpool.db import Base, utcnow
 from fundpool.funds.models import Fund
 
 DONOR_KINDS = ("individual", "enterprise", "foundation", "platform", "government")
-CHANNELS = ("bank_transfer", "wechat_pay", "alipay", "internet_platform", "cash")
+CHANNELS = ("bank_transfer", "wechat_pay", "alipay", "internet_platform", "cash", "in_kind")
 #: Money arriving through these sits with the payment platform first (1009), not the bank.
 CLEARING_CHANNELS = ("wechat_pay", "alipay", "internet_platform")
 
@@ -52,6 +52,8 @@ class Donation(Base):
     channel_ref: Mapped[str] = mapped_column(String(100))
     received_date: Mapped[date] = mapped_column(Date)
     purpose: Mapped[str] = mapped_column(String(500))
+    in_kind_description: Mapped[str | None] = mapped_column(String(500))
+    valuation_basis: Mapped[str | None] = mapped_column(String(200))
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
     refunded: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

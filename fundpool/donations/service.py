@@ -44,6 +44,8 @@ class NewDonation:
     received_date: date
     purpose: str = ""
     issue_receipt: bool = True
+    in_kind_description: str | None = None
+    valuation_basis: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,8 +85,10 @@ def get_donation(session: Session, donation_id: int, lock: bool = False) -> Dona
 
 
 def money_account(fund: Fund, channel: str, currency: str) -> str:
-    """Bank deposits, or the platform clearing account for online channels."""
-    chart = "1009" if channel in CLEARING_CHANNELS else "1002"
+    """Bank deposits, the platform clearing account for online channels, or the goods
+    account (1201) for gifts in kind."""
+    chart = "1201" if channel == "in_kind" else "1009" if channel in CLEARING_CHANNELS \
+        else "1002"
     return account_code(fund.code, chart, currency)
 
 
@@ -103,7 +107,8 @@ def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorde
     donation = Donation(donor_id=new.donor_id, fund_id=new.fund.id, amount=new.amount,
                         currency=new.currency, channel=new.channel, channel_ref=new.channel_ref,
                         received_date=new.received_date, purpose=new.purpose,
-                        entry_id=entry.id)
+                        in_kind_description=new.in_kind_description,
+                        valuation_basis=new.valuation_basis, entry_id=entry.id)
     session.add(donation)
     try:
         session.flush()
@@ -125,6 +130,13 @@ def _check(session: Session, new: NewDonation) -> None:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", "channel")
     if not new.channel_ref.strip():
         raise InvalidInput("the channel's own reference is required", "channel_ref")
+    in_kind = new.channel == "in_kind"
+    for value, field in ((new.in_kind_description, "in_kind_description"),
+                         (new.valuation_basis, "valuation_basis")):
+        if in_kind and not (value or "").strip():
+            raise InvalidInput(f"a gift in kind needs its {field.replace('_', ' ')}", field)
+        if not in_kind and value:
+            raise InvalidInput(f"{field} is only for gifts in kind", field)
     fund = new.fund
     if not fund.is_open:
         raise Conflict(f"fund {fund.code} is closed", "fund")

@@ -33,6 +33,8 @@ CHART = (
     ChartAccount("1002", "银行存款", "Bank deposits", "asset", no_overdraft=True),
     ChartAccount("1009", "其他货币资金", "Other monetary funds (platform clearing)", "asset",
                  no_overdraft=True),
+    ChartAccount("1201", "存货（实物捐赠）", "Inventory (gifts in kind)", "asset",
+                 no_overdraft=True),
     ChartAccount("2209", "其他应付款", "Other payables (grants approved, not yet paid)",
                  "liability", no_overdraft=True, per_fund=False),
     ChartAccount("3101", "非限定性净资产", "Unrestricted net assets", "net_assets"),

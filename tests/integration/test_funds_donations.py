@@ -197,3 +197,21 @@ def test_receipts_stay_gapless_under_concurrent_donations(db, elder):
         numbers = sorted(session.scalars(select(Receipt.number)).all())
     assert len(made) == 30
     assert numbers == list(range(1, 31))
+
+
+def test_a_gift_in_kind_posts_goods_and_needs_its_description(db, elder):
+    fund, donor = elder
+    with db.transaction() as session:
+        recorded = service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor, fund=get_fund(session, fund), amount=300_000, currency="CNY",
+            channel="in_kind", channel_ref="GOODS-1", received_date=today(),
+            in_kind_description="轮椅 10 台", valuation_basis="发票 No.12345678",
+            issue_receipt=False))
+        assert recorded.donation.valuation_basis == "发票 No.12345678"
+    assert balance(db, f"{fund}:1201:CNY") == 300_000
+    with pytest.raises(InvalidInput, match="needs its valuation basis"):
+        with db.transaction() as session:
+            service.record_donation(session, ACTOR, service.NewDonation(
+                donor_id=donor, fund=get_fund(session, fund), amount=100, currency="CNY",
+                channel="in_kind", channel_ref="GOODS-2", received_date=today(),
+                in_kind_description="米 50 袋", issue_receipt=False))

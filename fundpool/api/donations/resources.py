@@ -94,7 +94,8 @@ class Donations(MethodView):
             amount=parse_amount(body["amount"], body["currency"], "amount"),
             currency=body["currency"], channel=body["channel"], channel_ref=body["channel_ref"],
             received_date=body["received_date"], purpose=body["purpose"],
-            issue_receipt=body["issue_receipt"]))
+            issue_receipt=body["issue_receipt"], in_kind_description=body["in_kind_description"],
+            valuation_basis=body["valuation_basis"]))
         return _Shown(recorded.donation, recorded.warning)
 
 

@@ -54,6 +54,11 @@ class DonationCreateSchema(ma.Schema):
         "description": "The channel's own transaction id; unique per channel"})
     received_date = ma.fields.Date(required=True)
     purpose = ma.fields.String(load_default="", validate=ma.validate.Length(0, 500))
+    in_kind_description = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 500),
+                                           metadata={"description": "For channel in_kind: what"})
+    valuation_basis = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 200),
+                                       metadata={"description": "For channel in_kind: how it "
+                                                 "was valued (invoice, market price, appraisal)"})
     issue_receipt = ma.fields.Boolean(load_default=True, metadata={
         "description": "Take the next official receipt number of the pool's open book"})
 
@@ -80,6 +85,8 @@ class DonationSchema(ma.Schema):
     channel_ref = ma.fields.String()
     received_date = ma.fields.Date()
     purpose = ma.fields.String()
+    in_kind_description = ma.fields.String(allow_none=True)
+    valuation_basis = ma.fields.String(allow_none=True)
     entry_id = ma.fields.Integer()
     receipt = ma.fields.Nested(ReceiptSchema, allow_none=True)
     warning = ma.fields.String(allow_none=True, metadata={

@@ -4,20 +4,23 @@
     posted one per transaction through ``post_entry`` by this one process, next to plain
     psycopg writing the same rows one transaction per entry (insert the entry, insert its two
     postings, update the two accounts' balance / last_seq / head_hash, hashes from hashlib).
-    Target: service >= 0.5 x raw.
-(b) Entries posted 1,000 per transaction through ``fundpool.ledger.batch.post_batch`` (or, while
-    that module does not exist, ``post_entry`` called 1,000 times in one transaction, and the
-    row says so), next to ``COPY`` writing the same entry and posting rows 1,000 entries per
-    transaction. Target: service >= 0.5 x COPY.
+    Target: service >= 0.5 x raw. Also shown: wall and client CPU time per entry, and the
+    ratio in each of the rounds the two sides take in turn (how noisy the figure is).
+(b) Entries posted 1,000 per transaction through ``fundpool.ledger.posting.post_batch``, next
+    to ``COPY`` writing the same entry and posting rows 1,000 entries per transaction.
+    Target: service >= 0.5 x COPY.
 (c) Median and p99 time to read an account's balance, pending and available amounts through
-    ``fundpool.ledger.accounts.get_account``, each read in a fresh short transaction, for an
+    ``fundpool.ledger.balances.current``, each read in a fresh short transaction, for an
     account with 1,000 postings and one with 1,000,000 (seeded with COPY; their hashes are not
-    valid). Targets: p99 < 2 ms; p99 at 1,000,000 <= 1.2 x p99 at 1,000.
+    valid). Targets: p99 < 2 ms; p99 at 1,000,000 <= 1.2 x p99 at 1,000. The same row read
+    with plain psycopg is shown for information.
 (d) Peak resident memory of this process (``ru_maxrss``), reported, no target.
 
 Every target is a ratio to, or a bound on, a figure taken in the same run. The script creates
 its own database on the server (``fundpool_bench_<random>``), migrates it, and drops it at the
-end, also on error or Ctrl-C. Exit status: 0 when every target passes, 1 otherwise.
+end, also on error or Ctrl-C. It reports how much CPU other processes on the machine took during
+each step: a run they disturbed is not a quiet one. Exit status: 0 when every target passes,
+1 otherwise.
 
     python benchmarks/ledger_bench.py \
         [--database-url postgresql+psycopg://postgres@127.0.0.1:5432/postgres] [--profile]
@@ -42,7 +45,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 import psycopg
@@ -53,18 +56,13 @@ from fundpool import migrate
 from fundpool.audit.log import Actor
 from fundpool.db import Database, make_engine
 from fundpool.ledger import posting
-from fundpool.ledger.accounts import get_account
+from fundpool.ledger.balances import current
 from fundpool.ledger.posting import post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.pools.codes import Level
 from fundpool.pools.service import NewPool, create_pool
 
-try:
-    from fundpool.ledger.batch import post_batch as batch_post
-except ModuleNotFoundError as missing:
-    if missing.name != "fundpool.ledger.batch":
-        raise  # the module exists but something it imports does not: say so
-    batch_post = None
+from fundpool.ledger.posting import post_batch as batch_post
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ACTOR = Actor("bench")
@@ -74,7 +72,7 @@ SERVICE_STREET, RAW_STREET = "440304001", "440304002"  # (a) and (b)
 BIG_STREET, SMALL_STREET = "440304003", "440304004"  # (c)
 STREETS = (SERVICE_STREET, RAW_STREET, BIG_STREET, SMALL_STREET)
 
-SINGLE_WARMUP, SINGLE_ROUNDS, SINGLE_PER_ROUND = 200, 4, 500  # (a): 2,000 entries a side
+SINGLE_WARMUP, SINGLE_ROUNDS, SINGLE_PER_ROUND = 200, 10, 200  # (a): 2,000 entries a side
 BATCH_SIZE, BATCHES = 1_000, 5  # (b): 5,000 entries a side, after one warm-up batch each
 BIG_HISTORY, SMALL_HISTORY = 1_000_000, 1_000  # (c)
 READ_WARMUP, READS = 200, 2_000  # (c), per account
@@ -234,17 +232,21 @@ def raw_single(conn: psycopg.Connection, street: str, count: int) -> float:
 
 @dataclass
 class Rate:
-    """Entries written, wall seconds, and this process's CPU seconds while writing them."""
+    """Entries written, wall seconds per round, and this process's CPU seconds meanwhile."""
 
     entries: int = 0
-    wall: float = 0.0
+    rounds: list[float] = field(default_factory=list)
     cpu: float = 0.0
 
     def add(self, entries: int, write: Callable[[], float]) -> None:
         cpu = time.process_time()
-        self.wall += write()
+        self.rounds.append(write())
         self.cpu += time.process_time() - cpu
         self.entries += entries
+
+    @property
+    def wall(self) -> float:
+        return sum(self.rounds)
 
     @property
     def per_second(self) -> float:
@@ -276,7 +278,7 @@ def batch_poster() -> tuple[str, Callable]:
         def post(session, entries):
             ids = batch_post(session, ACTOR, entries)
             assert len(ids) == len(entries), "post_batch returned the wrong number of ids"
-        return "batch.post_batch", post
+        return "posting.post_batch", post
 
     def post(session, entries):
         for entry in entries:
@@ -398,7 +400,7 @@ def read_balance(db: Database, code: str) -> float:
     """Seconds for one balance read through the service, in a transaction of its own."""
     started = time.perf_counter()
     with db.transaction() as session:
-        account = get_account(session, code)
+        account = current(session, code)
         _ = (account.balance, account.pending, account.available)
     return time.perf_counter() - started
 
@@ -449,6 +451,59 @@ def consistency(conn: psycopg.Connection) -> str:
     state = "every account balance matches its postings" if not wrong else \
         f"MISMATCH on {', '.join(row[0] for row in wrong)}"
     return f"{entries:,} entries, {postings:,} postings; {state}"
+
+
+class Contention:
+    """CPU time other processes on this machine took while a step ran, in cores: a quiet run
+    is one where they took next to none. Ours are this process and the server sessions of
+    the benchmark's database; the rest (tests, other benchmarks, the server's own background
+    work) counts as others. Linux only (``/proc``); elsewhere it records nothing."""
+
+    def __init__(self, conn: psycopg.Connection) -> None:
+        self.conn = conn
+        self.steps: list[tuple[str, float, bool]] = []
+        self.last = self.sample()
+
+    def sample(self) -> tuple[float, float, float] | None:
+        """(wall clock, busy CPU seconds of the whole machine, CPU seconds of ours)."""
+        try:
+            with open("/proc/stat") as stat:
+                user, nice, system, _idle, _iowait, irq, softirq, steal = map(
+                    int, stat.readline().split()[1:9])
+        except OSError:
+            return None
+        ticks = os.sysconf("SC_CLK_TCK")
+        pids = [row[0] for row in self.conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database()")]
+        self.conn.commit()
+        ours = sum(process_cpu(pid) for pid in pids) + time.process_time()
+        return (time.perf_counter(), (user + nice + system + irq + softirq + steal) / ticks, ours)
+
+    def mark(self, step: str, timed: bool = True) -> None:
+        """End of a step; only timed steps decide whether the run was quiet."""
+        now = self.sample()
+        if now is not None and self.last is not None:
+            seconds, busy, ours = (b - a for a, b in zip(self.last, now))
+            self.steps.append((step, max(0.0, busy - ours) / seconds, timed))
+        self.last = now
+
+    def summary(self, quiet_below: float = 0.1) -> str:
+        if not self.steps:
+            return "CPU taken by other processes: not measured (no /proc)"
+        shown = ", ".join(f"{step} {cores:.2f}" for step, cores, _ in self.steps)
+        noisy = any(cores >= quiet_below for _, cores, timed in self.steps if timed)
+        return (f"CPU taken by other processes, in cores: {shown}"
+                + ("  <- NOT A QUIET RUN" if noisy else "  (quiet)"))
+
+
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a local process has used; 0 if it is not on this machine."""
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def profile_single(db: Database) -> str:
@@ -518,6 +573,9 @@ def report(env: list[str], single: tuple[Rate, Rate], batches: list[tuple[str, f
     print(f"\n  (a) per entry: service {1000 * service.wall / service.entries:.2f} ms wall, "
           f"{service.cpu_ms_per_entry:.2f} ms client CPU; raw "
           f"{1000 * raw.wall / raw.entries:.2f} ms wall, {raw.cpu_ms_per_entry:.2f} ms client CPU")
+    ratios = [r / s for s, r in zip(service.rounds, raw.rounds)]  # equal entries per round
+    print(f"  (a) ratio in each of the {len(ratios)} rounds: {min(ratios):.2f} to "
+          f"{max(ratios):.2f} (median {statistics.median(ratios):.2f})")
     passed = all(row.ok for row in rows if row.ok is not None)
     print(f"\n  overall: {'PASS' if passed else 'FAIL'}")
     return passed
@@ -529,19 +587,25 @@ def run(db: Database, dsn: str, profile: bool) -> bool:
     set_up_pools(db)
     with psycopg.connect(dsn) as conn:
         env = environment(conn)
+        contention = Contention(conn)
         step("(a) one entry per transaction", started)
         single = measure_single(db, conn)
+        contention.mark("(a)")
         step("(b) 1,000 entries per transaction", started)
         batches = measure_batches(db, conn)
+        contention.mark("(b)")
         step(f"(c) seeding {BIG_HISTORY:,} + {SMALL_HISTORY:,} postings with COPY", started)
         seed_history(conn, BIG_STREET, BIG_HISTORY)
         seed_history(conn, SMALL_STREET, SMALL_HISTORY)
         settle(conn)
+        contention.mark("(c) seeding", timed=False)
         step(f"(c) {READS:,} balance reads per account", started)
         reads = measure_reads(db, conn, (bank_code(SMALL_STREET), bank_code(BIG_STREET)))
+        contention.mark("(c) reads")
         peak_mib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
         step("consistency check", started)
         print(f"  {consistency(conn)}")
+    env.append(contention.summary())
     if profile:
         step(f"profile of (a), {PROFILE_ENTRIES} entries (not part of the figures)", started)
         print(profile_single(db))

@@ -11,13 +11,14 @@ from typing import Iterator
 
 import click
 from flask import Flask
+from sqlalchemy import select
 
 from fundpool import demo as demo_data
 from fundpool import jobs, migrate
 from fundpool.app import create_app
 from fundpool.audit.log import Actor
 from fundpool.auth import tokens as token_service
-from fundpool.auth.models import ROLES
+from fundpool.auth.models import ROLES, ApiToken
 from fundpool.db import Database
 from fundpool.donations import importer
 from fundpool.donations.models import CHANNELS
@@ -112,9 +113,6 @@ def tokens_create(role: str, pool_code: str | None, name: str) -> None:
 @_friendly
 def tokens_list() -> None:
     """List every token (never the secrets)."""
-    from sqlalchemy import select
-
-    from fundpool.auth.models import ApiToken
     with _app() as (_, database):
         with database.sessions() as session:
             for token in session.scalars(select(ApiToken).order_by(ApiToken.id)):

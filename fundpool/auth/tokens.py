@@ -19,7 +19,7 @@ from fundpool.auth.principal import Principal
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from fundpool.paging import Page, keyset_page
-from fundpool.pools.codes import in_subtree, subtree_bounds
+from fundpool.pools.codes import subtree_bounds
 from fundpool.pools.models import Pool
 from fundpool.pools.service import get_pool
 
@@ -88,8 +88,3 @@ def list_tokens(session: Session, viewer: Principal, after: int | None, limit: i
         low, high = subtree_bounds(viewer.pool_code, viewer.pool_level)
         stmt = stmt.join(ApiToken.pool).where(Pool.code.between(low, high))
     return keyset_page(session, stmt, ApiToken.id, after, limit)
-
-
-def can_manage(viewer: Principal, token: ApiToken) -> bool:
-    return viewer.is_root_admin or (
-        token.role == "admin" and in_subtree(token.pool_code, viewer.pool_code, viewer.pool_level))

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from fundpool.errors import InvalidInput
 from fundpool.ledger.models import Account
 from fundpool.ledger.money import check_currency
 
@@ -66,9 +65,3 @@ def open_fund_accounts(session: Session, fund, currency: str = "CNY") -> list[Ac
     session.add_all(made)
     session.flush()
     return made
-
-
-def chart_item(chart_code: str) -> ChartAccount:
-    if chart_code not in BY_CODE:
-        raise InvalidInput(f"{chart_code} is not in the chart of accounts", "chart_code")
-    return BY_CODE[chart_code]

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import text
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
@@ -24,10 +24,6 @@ _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
 def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
-
-
-def is_closed(session: Session, month: str) -> bool:
-    return bool(session.scalar(select(Period.closed).where(Period.month == month)))
 
 
 def close_period(session: Session, actor: Actor, month: str, today: date) -> Period:

@@ -28,11 +28,15 @@ POSTING_COLUMNS = ("entry_id", "account_id", "side", "amount", "currency", "effe
                    "account_seq", "chain_hash")
 COPY_FROM = 50  # rows; below this, pipelined INSERTs are as quick as COPY
 
-# The ids come from an uncorrelated subquery, evaluated once per statement.
+# The ids come from an uncorrelated subquery, evaluated once per statement. Drawing
+# one id needs no parameter, which lets PostgreSQL keep one generic plan for the
+# commonest statement instead of planning it afresh every time.
 _PG_LOCK = ("SELECT id, code, type, currency, no_overdraft, closed_at IS NOT NULL, balance, "
-            "pending, last_seq, head_hash, (SELECT array_agg(nextval('entries_id_seq')) "
-            "FROM generate_series(1, %s)) FROM accounts WHERE code = ANY(%s) ORDER BY id "
-            "FOR UPDATE")
+            "pending, last_seq, head_hash, {ids} FROM accounts WHERE code = ANY(%s) "
+            "ORDER BY id FOR UPDATE")
+_PG_LOCK_ONE = _PG_LOCK.format(ids="(SELECT ARRAY[nextval('entries_id_seq')])")
+_PG_LOCK_MANY = _PG_LOCK.format(
+    ids="(SELECT array_agg(nextval('entries_id_seq')) FROM generate_series(1, %s::int))")
 _PG_CLOSED_TAIL = ("SELECT month FROM periods WHERE closed AND month = ANY(%s) "
                    "ORDER BY month LIMIT 1")
 
@@ -46,8 +50,10 @@ def lock_and_number(session: Session, codes: Sequence[str],
         first = (connection.execute(select(func.max(Entry.id))).scalar() or 0) + 1
         return accounts, list(range(first, first + count))  # under SQLite's write lock
     raw = connection.connection.driver_connection
-    with _translated(_PG_LOCK):
-        rows = raw.execute(_PG_LOCK, (count, sorted(set(codes)))).fetchall()
+    statement, params = (_PG_LOCK_ONE, (sorted(set(codes)),)) if count == 1 else \
+        (_PG_LOCK_MANY, (count, sorted(set(codes))))
+    with _translated(statement):
+        rows = raw.execute(statement, params).fetchall()
     accounts = {row[1]: Locked(*row[:10]) for row in rows}
     return accounts, sorted(rows[0][10]) if rows else []
 

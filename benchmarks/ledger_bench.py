@@ -55,14 +55,11 @@ from sqlalchemy.engine import URL, make_url
 from fundpool import migrate
 from fundpool.audit.log import Actor
 from fundpool.db import Database, make_engine
-from fundpool.ledger import posting
 from fundpool.ledger.balances import current
-from fundpool.ledger.posting import post_entry, today
+from fundpool.ledger.posting import post_batch, post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.pools.codes import Level
 from fundpool.pools.service import NewPool, create_pool
-
-from fundpool.ledger.posting import post_batch as batch_post
 
 DEFAULT_SERVER = "postgresql+psycopg://postgres@127.0.0.1:5432/postgres"
 ACTOR = Actor("bench")
@@ -273,25 +270,10 @@ def measure_single(db: Database, conn: psycopg.Connection) -> tuple[Rate, Rate]:
 # --- (b) 1,000 entries per transaction -----------------------------------------------------
 
 def batch_poster() -> tuple[str, Callable]:
-    """fundpool.ledger.batch.post_batch if it exists; else post_entry 1,000 times."""
-    if batch_post is not None:
-        def post(session, entries):
-            ids = batch_post(session, ACTOR, entries)
-            assert len(ids) == len(entries), "post_batch returned the wrong number of ids"
-        return "posting.post_batch", post
-
     def post(session, entries):
-        for entry in entries:
-            post_entry(session, ACTOR, entry)
-    return "FALLBACK post_entry x1,000 in 1 tx", post
-
-
-def extra_posters() -> list[tuple[str, Callable]]:
-    """For information only: ``fundpool.ledger.posting.post_batch`` when it exists too."""
-    other = getattr(posting, "post_batch", None)
-    if other is None or other is batch_post:
-        return []
-    return [("posting.post_batch", lambda session, entries: other(session, ACTOR, entries))]
+        posted = post_batch(session, ACTOR, entries)
+        assert len(posted) == len(entries), "post_batch returned the wrong number of entries"
+    return "posting.post_batch", post
 
 
 def service_batch(db: Database, street: str, post: Callable) -> float:
@@ -332,7 +314,7 @@ def copy_rows(conn: psycopg.Connection, table: str, columns: tuple[str, ...],
 def measure_batches(db: Database, conn: psycopg.Connection) -> list[tuple[str, float, float]]:
     """(label, service entries/s, COPY entries/s) for the service's batch writer (first) and
     any informational one: one warm-up batch each, then batches taken in turn."""
-    posters = [batch_poster()] + extra_posters()
+    posters = [batch_poster()]
     for _, post in posters:
         service_batch(db, SERVICE_STREET, post)
     copy_batch(conn, RAW_STREET)

@@ -6,6 +6,7 @@ from flask import Flask
 
 from fundpool.api import problems
 from fundpool.api.audit.resources import blp as audit_blp
+from fundpool.api.donations import receipt_export  # noqa: F401  adds /receipts/export
 from fundpool.api.donations.imports import blp as imports_blp
 from fundpool.api.donations.resources import blp as donations_blp
 from fundpool.api.funds.allocations import blp as allocations_blp

@@ -12,7 +12,7 @@ import logging
 import re
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -84,13 +84,18 @@ def void_receipt(session: Session, receipt: Receipt, reason: str) -> None:
     receipt.voided_at, receipt.void_reason = utcnow(), reason
 
 
+def issued_by_pool_in(pool_id: int, year: int) -> tuple[ColumnElement[bool], ...]:
+    """Conditions for a pool's receipts issued in a calendar year (China time), voided ones
+    included; the query must join Receipt.book."""
+    start = datetime(year, 1, 1, tzinfo=LEDGER_TZ)
+    end = datetime(year + 1, 1, 1, tzinfo=LEDGER_TZ)
+    return (ReceiptBook.pool_id == pool_id, Receipt.issued_at >= start, Receipt.issued_at < end)
+
+
 def list_receipts(session: Session, pool_id: int, year: int, after: int | None,
                   limit: int) -> Page:
     """Receipts a pool issued in a calendar year (China time), voided ones included."""
-    start = datetime(year, 1, 1, tzinfo=LEDGER_TZ)
-    end = datetime(year + 1, 1, 1, tzinfo=LEDGER_TZ)
-    stmt = select(Receipt).join(Receipt.book).where(
-        ReceiptBook.pool_id == pool_id, Receipt.issued_at >= start, Receipt.issued_at < end)
+    stmt = select(Receipt).join(Receipt.book).where(*issued_by_pool_in(pool_id, year))
     return keyset_page(session, stmt, Receipt.id, after, limit)
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import or_, select
+from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
@@ -22,6 +22,7 @@ from fundpool.ledger.posting import post_entry
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.paging import Page, keyset_page
 from fundpool.pools.codes import in_subtree
+from fundpool.pools.models import Pool
 
 
 def allocate(session: Session, actor: Actor, source: Fund, target: Fund, amount: int,
@@ -93,10 +94,23 @@ def _prefix(code: str) -> str:
     return code[:4] if len(code) == 6 and code.endswith("00") else code
 
 
-def list_allocations(session: Session, fund: Fund | None, after: int | None,
-                     limit: int) -> Page:
+def list_allocations(session: Session, *, fund_id: int | None = None,
+                     fund_ids: list[int] | None = None, low: str | None = None,
+                     high: str | None = None, after: int | None = None,
+                     limit: int = 50) -> Page:
+    """Allocations from or to a fund (``fund_id``), from or to any of ``fund_ids`` (a
+    foundation's), and from or to a fund in the pools ``low``..``high`` (a subtree's codes):
+    each filter given narrows the list; an allocation touches a set when either end is in it."""
     stmt = select(Allocation)
-    if fund is not None:
-        stmt = stmt.where(or_(Allocation.source_fund_id == fund.id,
-                              Allocation.target_fund_id == fund.id))
+    if fund_id is not None:
+        stmt = stmt.where(_touching([fund_id]))
+    if fund_ids is not None:
+        stmt = stmt.where(_touching(fund_ids))
+    if low is not None:
+        stmt = stmt.where(_touching(select(Fund.id).join(Fund.pool)
+                                    .where(Pool.code.between(low, high))))
     return keyset_page(session, stmt, Allocation.id, after, limit)
+
+
+def _touching(fund_ids: list[int] | Select) -> ColumnElement[bool]:
+    return or_(Allocation.source_fund_id.in_(fund_ids), Allocation.target_fund_id.in_(fund_ids))

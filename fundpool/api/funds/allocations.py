@@ -6,13 +6,15 @@ import marshmallow as ma
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fundpool.api.funds.resources import require_fund_readable
+from fundpool.api.funds.resources import granted_fund_ids, require_fund_readable
 from fundpool.api.ledger.schemas import Amount
+from fundpool.api.ledger.scope import requested_range, subtree
 from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_body, page_schema
+from fundpool.api.pools.schemas import CODE
 from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
 from fundpool.api.writes import unit_of_work
-from fundpool.auth.principal import require_admin_of, require_role
+from fundpool.auth.principal import require_admin_of
 from fundpool.funds.allocation import allocate, list_allocations
 from fundpool.funds.service import get_fund
 from fundpool.ledger.money import EXPONENTS, format_amount, parse_amount
@@ -45,6 +47,8 @@ class AllocationSchema(ma.Schema):
 
 class AllocationQuerySchema(PageArgsSchema):
     fund = ma.fields.String(metadata={"description": "Allocations from or to this fund"})
+    within = ma.fields.String(validate=CODE, metadata={
+        "description": "Allocations from or to a fund in this pool's subtree"})
 
 
 @blp.route("")
@@ -53,16 +57,24 @@ class Allocations(MethodView):
     @blp.response(200, page_schema(AllocationSchema, "AllocationPageSchema"))
     @documents_errors(blp, 403, 404)
     def get(self, args):
-        """List allocations, all (auditors, city admins) or of one fund you may read."""
-        session = db_session()
-        fund = None
+        """List allocations: admins those from or to a fund in their subtree, auditors all,
+        foundations those from or to a fund granted to them."""
+        session, viewer = db_session(), principal()
+        fund_id = None
         if "fund" in args:
             fund = get_fund(session, args["fund"], "fund")
             require_fund_readable(session, fund)
-        elif not principal().is_root_admin:
-            require_role(principal(), "auditor")
-        return page_body(list_allocations(session, fund, decode_cursor(args["cursor"], int),
-                                          args["limit"]))
+            fund_id = fund.id
+        fund_ids = None
+        if viewer.role == "foundation":
+            fund_ids = granted_fund_ids(session, viewer)
+            scope = subtree(session, args["within"]) if "within" in args else None
+        else:
+            scope = requested_range(session, viewer, args.get("within"))
+        return page_body(list_allocations(
+            session, fund_id=fund_id, fund_ids=fund_ids, low=scope.low if scope else None,
+            high=scope.high if scope else None, after=decode_cursor(args["cursor"], int),
+            limit=args["limit"]))
 
     @unit_of_work(blp)
     @blp.arguments(AllocationInSchema)

@@ -40,8 +40,14 @@ def requested_range(session: Session, viewer: Principal, code: str | None) -> Co
     readable = readable_range(viewer)
     if code is None:
         return readable
-    pool = get_pool(session, code, field="within")
-    if readable is not None and not viewer.covers(pool.code):
+    asked = subtree(session, code)
+    if readable is not None and not viewer.covers(code):
         raise Forbidden(f"pool {code} is outside your scope (pool {viewer.pool_code} and below)",
                         "within")
+    return asked
+
+
+def subtree(session: Session, code: str, field: str = "within") -> CodeRange:
+    """A pool's subtree as its range of codes (404 for an unknown pool); no scope check."""
+    pool = get_pool(session, code, field=field)
     return CodeRange(*subtree_bounds(pool.code, pool.level_enum))

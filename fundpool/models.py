@@ -3,7 +3,8 @@
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.models import ApiToken
 from fundpool.db import Base
-from fundpool.donations.models import Donation, Donor, ImportJob, Receipt, ReceiptBook
+from fundpool.donations.models import (Donation, Donor, ImportJob, PassThroughPayment, Receipt,
+                                       ReceiptBook)
 from fundpool.funds.models import Allocation, Fund, FundGrant
 from fundpool.idempotency import IdempotencyKey
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Period, Posting
@@ -11,4 +12,4 @@ from fundpool.pools.models import Pool
 
 __all__ = ["Base", "AuditEvent", "ApiToken", "Pool", "Account", "Entry", "Posting", "Hold",
            "HoldLeg", "Period", "IdempotencyKey", "Fund", "FundGrant", "Allocation", "Donor",
-           "Donation", "ReceiptBook", "Receipt", "ImportJob"]
+           "Donation", "PassThroughPayment", "ReceiptBook", "Receipt", "ImportJob"]

@@ -1,4 +1,5 @@
-"""Donors, donations, receipt books and receipts."""
+"""Donors, donations (some of them pass-through gifts and their payments on), receipt books
+and receipts."""
 
 from __future__ import annotations
 
@@ -41,6 +42,10 @@ class Donation(Base):
         UniqueConstraint("channel", "channel_ref", name="uq_donations_channel_ref"),
         CheckConstraint("amount > 0", name="amount_positive"),
         CheckConstraint("refunded >= 0 AND refunded <= amount", name="refund_within_amount"),
+        CheckConstraint("paid_on >= 0 AND paid_on + refunded <= amount",
+                        name="paid_on_within_amount"),
+        CheckConstraint("paid_on = 0 OR pass_through_recipient IS NOT NULL",
+                        name="paid_on_only_pass_through"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -56,17 +61,54 @@ class Donation(Base):
     valuation_basis: Mapped[str | None] = mapped_column(String(200))
     entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
     refunded: Mapped[int] = mapped_column(default=0)
+    #: A pass-through gift (受托代理) names the recipient it is to be paid on to; it is not
+    #: income. ``None`` for an ordinary gift.
+    pass_through_recipient: Mapped[str | None] = mapped_column(String(200))
+    pass_through_note: Mapped[str | None] = mapped_column(String(500))
+    #: How much of a pass-through gift has been paid on to its recipient (minor units).
+    paid_on: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     donor: Mapped[Donor] = relationship(lazy="joined")
     fund: Mapped[Fund] = relationship(lazy="joined")
     receipts: Mapped[list[Receipt]] = relationship(back_populates="donation", lazy="selectin",
                                                    order_by="Receipt.id")
+    pass_through_payments: Mapped[list[PassThroughPayment]] = relationship(
+        back_populates="donation", lazy="selectin", order_by="PassThroughPayment.id")
 
     @property
     def receipt(self) -> Receipt | None:
         """The receipt in force: the newest one not voided."""
         return next((r for r in reversed(self.receipts) if r.voided_at is None), None)
+
+    @property
+    def is_pass_through(self) -> bool:
+        return self.pass_through_recipient is not None
+
+    @property
+    def outstanding(self) -> int:
+        """What a pass-through gift still holds for its recipient: neither paid on nor
+        refunded (0 for an ordinary gift)."""
+        return self.amount - self.refunded - self.paid_on if self.is_pass_through else 0
+
+
+class PassThroughPayment(Base):
+    """One payment of a pass-through gift on to its designated recipient: Dr 2601 受托代理负债 /
+    Cr 1701 受托代理资产, the entry ``entry_id``."""
+
+    __tablename__ = "pass_through_payments"
+    __table_args__ = (CheckConstraint("amount > 0", name="amount_positive"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    donation_id: Mapped[int] = mapped_column(ForeignKey("donations.id"), index=True)
+    amount: Mapped[int]
+    paid_date: Mapped[date] = mapped_column(Date)
+    reference: Mapped[str | None] = mapped_column(String(100))
+    memo: Mapped[str] = mapped_column(String(500), default="")
+    entry_id: Mapped[int] = mapped_column(ForeignKey("entries.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    donation: Mapped[Donation] = relationship(back_populates="pass_through_payments")
 
 
 class ReceiptBook(Base):

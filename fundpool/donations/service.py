@@ -1,5 +1,7 @@
 """Recording donors, donations and refunds; each donation posts its entry in the same
-transaction as its record, and takes its receipt number there too."""
+transaction as its record, and takes its receipt number there too. A pass-through gift
+(受托代理) posts to the entrusted accounts instead of income and takes no receipt; paying it
+on is pass_through.py's."""
 
 from __future__ import annotations
 
@@ -11,7 +13,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
+from fundpool.donations import pass_through
 from fundpool.donations.models import CHANNELS, CLEARING_CHANNELS, DONOR_KINDS, Donation, Donor
+from fundpool.donations.pass_through import PassThrough
 from fundpool.donations.receipts import take_receipt, void_receipt
 from fundpool.errors import Conflict, InvalidInput, NotFound
 from fundpool.funds.models import Fund
@@ -43,9 +47,12 @@ class NewDonation:
     channel_ref: str
     received_date: date
     purpose: str = ""
-    issue_receipt: bool = True
+    #: ``None``: a receipt for an ordinary gift, none for a pass-through one.
+    issue_receipt: bool | None = None
     in_kind_description: str | None = None
     valuation_basis: str | None = None
+    #: Set for a gift designated for a named recipient (受托代理): not income, paid on later.
+    pass_through: PassThrough | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,18 +104,26 @@ def income_account(fund: Fund, currency: str) -> str:
 
 
 def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorded:
-    """Record the gift, post Dr bank/clearing / Cr donation income, take a receipt number."""
-    _check(session, new)
+    """Record the gift, post Dr bank/clearing / Cr donation income, take a receipt number.
+    A pass-through gift posts Dr 1701 受托代理资产 / Cr 2601 受托代理负债 and takes none."""
+    designation = _check(session, new)
+    if designation is None:
+        lines = (Line(money_account(new.fund, new.channel, new.currency), Side.DEBIT, new.amount),
+                 Line(income_account(new.fund, new.currency), Side.CREDIT, new.amount))
+        metadata = {}
+    else:
+        lines = pass_through.receiving_lines(new.fund, new.currency, new.amount)
+        metadata = {"recipient": designation.recipient}
     entry = post_entry(session, actor, NewEntry(
         kind="donation", effective_date=new.received_date, memo=new.purpose[:500],
-        external_ref=f"{new.channel}:{new.channel_ref}"[:100],
-        lines=(Line(money_account(new.fund, new.channel, new.currency), Side.DEBIT, new.amount),
-               Line(income_account(new.fund, new.currency), Side.CREDIT, new.amount))))
+        external_ref=f"{new.channel}:{new.channel_ref}"[:100], metadata=metadata, lines=lines))
     donation = Donation(donor_id=new.donor_id, fund_id=new.fund.id, amount=new.amount,
                         currency=new.currency, channel=new.channel, channel_ref=new.channel_ref,
                         received_date=new.received_date, purpose=new.purpose,
                         in_kind_description=new.in_kind_description,
-                        valuation_basis=new.valuation_basis, entry_id=entry.id)
+                        valuation_basis=new.valuation_basis, entry_id=entry.id,
+                        pass_through_recipient=designation.recipient if designation else None,
+                        pass_through_note=designation.note if designation else None)
     session.add(donation)
     try:
         session.flush()
@@ -116,16 +131,19 @@ def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorde
         raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded",
                        "channel_ref") from None
     warning = None
-    if new.issue_receipt:
+    issue = designation is None if new.issue_receipt is None else new.issue_receipt
+    if issue:
         _, warning = take_receipt(session, new.fund.pool_id, donation.id, new.amount,
                                   new.currency)
+    details = {} if designation is None else {"pass_through_recipient": designation.recipient}
     record(session, actor, "donation.record", "donation", donation.id, entry_id=entry.id,
-           fund=new.fund.code)
+           fund=new.fund.code, **details)
     session.refresh(donation)
     return Recorded(donation, warning)
 
 
-def _check(session: Session, new: NewDonation) -> None:
+def _check(session: Session, new: NewDonation) -> PassThrough | None:
+    """Refuse a bad gift; the pass-through designation, checked, if there is one."""
     if new.channel not in CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", "channel")
     if not new.channel_ref.strip():
@@ -144,9 +162,12 @@ def _check(session: Session, new: NewDonation) -> None:
     if (fund.valid_from and day < fund.valid_from) or (fund.valid_to and day > fund.valid_to):
         raise Conflict(f"fund {fund.code} accepts gifts from {fund.valid_from or '…'} to "
                        f"{fund.valid_to or '…'}; {day} is outside", "received_date")
+    designation = None if new.pass_through is None \
+        else pass_through.checked(new.pass_through, new.issue_receipt)
     get_donor(session, new.donor_id)
-    if session.scalar(select(Account.id).where(
-            Account.code == income_account(fund, new.currency))) is None:
+    needed = income_account(fund, new.currency) if designation is None \
+        else pass_through.assets_account(fund, new.currency)
+    if session.scalar(select(Account.id).where(Account.code == needed)) is None:
         raise InvalidInput(f"fund {fund.code} keeps no {new.currency} accounts; open them first",
                            "currency")
     duplicate = session.scalar(select(Donation.id).where(
@@ -154,26 +175,36 @@ def _check(session: Session, new: NewDonation) -> None:
     if duplicate is not None:
         raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded as "
                        f"donation {duplicate}", "channel_ref")
+    return designation
 
 
 def refund(session: Session, actor: Actor, donation_id: int, amount: int, reason: str) -> Donation:
     """Give back part or all of a gift: the reverse entry, refused if the fund no longer
-    has the money; the receipt is voided (and reissued for what remains)."""
+    has the money; the receipt is voided (and reissued for what remains). A pass-through
+    gift gives back only what is still held for its recipient (not yet paid on):
+    Dr 2601 / Cr 1701."""
     donation = get_donation(session, donation_id, lock=True)
-    left = donation.amount - donation.refunded
+    left = donation.amount - donation.refunded - donation.paid_on
     if amount > left:
+        held = f"; {format_amount(donation.paid_on, donation.currency)} {donation.currency} " \
+            f"of it was already paid on to {donation.pass_through_recipient}" \
+            if donation.is_pass_through else ""
         raise InvalidInput(f"at most {format_amount(left, donation.currency)} "
-                           f"{donation.currency} of this donation can still be refunded",
+                           f"{donation.currency} of this donation can still be refunded{held}",
                            "amount")
     if not reason.strip():
         raise InvalidInput("a refund needs a reason", "reason")
     fund = donation.fund
+    if donation.is_pass_through:
+        lines = pass_through.handing_over_lines(fund, donation.currency, amount)
+    else:
+        lines = (Line(income_account(fund, donation.currency), Side.DEBIT, amount),
+                 Line(money_account(fund, donation.channel, donation.currency), Side.CREDIT,
+                      amount))
     entry = post_entry(session, actor, NewEntry(
-        kind="refund", effective_date=today(), memo=f"refund of donation {donation.id}: {reason}"[:500],
-        external_ref=f"{donation.channel}:{donation.channel_ref}"[:100],
-        lines=(Line(income_account(fund, donation.currency), Side.DEBIT, amount),
-               Line(money_account(fund, donation.channel, donation.currency), Side.CREDIT,
-                    amount))))
+        kind="refund", effective_date=today(),
+        memo=f"refund of donation {donation.id}: {reason}"[:500],
+        external_ref=f"{donation.channel}:{donation.channel_ref}"[:100], lines=lines))
     donation.refunded += amount
     current = donation.receipt
     if current is not None:

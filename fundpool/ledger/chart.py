@@ -3,8 +3,10 @@
 A pool's general fund (资金池) gets the whole chart; every other fund gets the
 accounts marked ``per_fund``. Accounts open in CNY when the fund is made, and in
 another currency when first needed. A fund's spendable money is the available
-balance of its 1002 银行存款 account, which is ``no_overdraft``; docs/ledger.md
-explains the chart in full.
+balance of its 1002 银行存款 account, which is ``no_overdraft``. A pass-through
+gift (受托代理) is not income: it sits in 1701 受托代理资产 against 2601 受托代理负债
+until it is paid on, and both are ``no_overdraft`` so nothing is paid on that was
+not received; docs/ledger.md explains the chart in full.
 """
 
 from __future__ import annotations
@@ -34,8 +36,12 @@ CHART = (
                  no_overdraft=True),
     ChartAccount("1201", "存货（实物捐赠）", "Inventory (gifts in kind)", "asset",
                  no_overdraft=True),
+    ChartAccount("1701", "受托代理资产", "Entrusted agency assets (pass-through gifts held)",
+                 "asset", no_overdraft=True),
     ChartAccount("2209", "其他应付款", "Other payables (grants approved, not yet paid)",
                  "liability", no_overdraft=True, per_fund=False),
+    ChartAccount("2601", "受托代理负债", "Entrusted agency liabilities (owed to designated "
+                 "recipients)", "liability", no_overdraft=True),
     ChartAccount("3101", "非限定性净资产", "Unrestricted net assets", "net_assets"),
     ChartAccount("3102", "限定性净资产", "Restricted net assets", "net_assets"),
     ChartAccount("410101", "捐赠收入—非限定性", "Donation income, unrestricted", "income"),

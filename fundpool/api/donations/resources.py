@@ -95,7 +95,7 @@ class Donations(MethodView):
             currency=body["currency"], channel=body["channel"], channel_ref=body["channel_ref"],
             received_date=body["received_date"], purpose=body["purpose"],
             issue_receipt=body["issue_receipt"], in_kind_description=body["in_kind_description"],
-            valuation_basis=body["valuation_basis"]))
+            valuation_basis=body["valuation_basis"], pass_through=body["pass_through"]))
         return _Shown(recorded.donation, recorded.warning)
 
 

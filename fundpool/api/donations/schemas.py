@@ -1,4 +1,5 @@
-"""Request and response shapes for donors, donations, receipt books and receipts."""
+"""Request and response shapes for donors, donations (pass-through gifts and their payments
+on included), receipt books and receipts."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from fundpool.api.pagination import PageArgsSchema, page_schema
 from fundpool.api.pools.schemas import CODE
 from fundpool.api.requests import principal
 from fundpool.donations.models import CHANNELS, DONOR_KINDS
+from fundpool.donations.pass_through import NOTE_MAX, RECIPIENT_MAX, PassThrough
 from fundpool.ledger.money import EXPONENTS, format_amount
 
 
@@ -44,6 +46,19 @@ class DonorSchema(ma.Schema):
         return donor.id_number if principal().role == "auditor" else masked(donor.id_number)
 
 
+class PassThroughCreateSchema(ma.Schema):
+    recipient = ma.fields.String(required=True, validate=ma.validate.Length(1, RECIPIENT_MAX),
+                                 metadata={"description": "The person or body the donor "
+                                           "designated; the gift is paid on to them",
+                                           "example": "福田区南园街道 王某某（重病患儿家庭）"})
+    note = ma.fields.String(load_default=None, validate=ma.validate.Length(1, NOTE_MAX),
+                            metadata={"description": "e.g. how and when to pay on"})
+
+    @ma.post_load
+    def make(self, data, **_kwargs) -> PassThrough:
+        return PassThrough(**data)
+
+
 class DonationCreateSchema(ma.Schema):
     donor_id = ma.fields.Integer(required=True)
     fund = ma.fields.String(required=True, metadata={"example": "ELDER-440304001"})
@@ -59,8 +74,15 @@ class DonationCreateSchema(ma.Schema):
     valuation_basis = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 200),
                                        metadata={"description": "For channel in_kind: how it "
                                                  "was valued (invoice, market price, appraisal)"})
-    issue_receipt = ma.fields.Boolean(load_default=True, metadata={
-        "description": "Take the next official receipt number of the pool's open book"})
+    issue_receipt = ma.fields.Boolean(load_default=None, metadata={
+        "description": "Take the next official receipt number of the pool's open book. "
+                       "Default: yes, except for a pass-through gift, which is not the pool's "
+                       "income and takes no 公益事业捐赠票据 (true is refused for one)"})
+    pass_through = ma.fields.Nested(PassThroughCreateSchema, load_default=None, metadata={
+        "description": "Mark the gift pass-through (受托代理): designated by the donor for a "
+                       "named recipient, it is not income — it posts Dr 1701 受托代理资产 / "
+                       "Cr 2601 受托代理负债 on the fund and is paid on with "
+                       "POST /donations/{id}/pay-on"})
 
 
 class ReceiptSchema(ma.Schema):
@@ -72,6 +94,44 @@ class ReceiptSchema(ma.Schema):
     issued_at = ma.fields.DateTime()
     voided_at = ma.fields.DateTime(allow_none=True)
     void_reason = ma.fields.String(allow_none=True)
+
+
+class PaymentSchema(ma.Schema):
+    id = ma.fields.Integer()
+    amount = ma.fields.Function(lambda p: format_amount(p.amount, p.donation.currency))
+    paid_date = ma.fields.Date()
+    reference = ma.fields.String(allow_none=True)
+    memo = ma.fields.String()
+    entry_id = ma.fields.Integer()
+    created_at = ma.fields.DateTime()
+
+
+class PassThroughSchema(ma.Schema):
+    recipient = ma.fields.String(attribute="pass_through_recipient")
+    note = ma.fields.String(attribute="pass_through_note", allow_none=True)
+    paid_on = ma.fields.Function(lambda d: format_amount(d.paid_on, d.currency), metadata={
+        "description": "Paid on to the recipient so far"})
+    outstanding = ma.fields.Function(lambda d: format_amount(d.outstanding, d.currency),
+                                     metadata={"description": "Still held for the recipient: "
+                                               "the gift less what was paid on or refunded"})
+    payments = ma.fields.Nested(PaymentSchema, many=True, attribute="pass_through_payments")
+
+
+class _PassThroughOf(ma.fields.Nested):
+    """The donation's own pass-through columns, as one object; null for an ordinary gift."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return obj if obj.is_pass_through else None
+
+
+class PayOnSchema(ma.Schema):
+    amount = Amount(required=True)
+    paid_date = ma.fields.Date(required=True, metadata={
+        "description": "When the money left for the recipient (not after today, not before "
+                       "the gift was received)"})
+    reference = ma.fields.String(load_default=None, validate=ma.validate.Length(1, 100),
+                                 metadata={"description": "e.g. the bank transfer's number"})
+    memo = ma.fields.String(load_default="", validate=ma.validate.Length(0, 500))
 
 
 class DonationSchema(ma.Schema):
@@ -89,6 +149,9 @@ class DonationSchema(ma.Schema):
     valuation_basis = ma.fields.String(allow_none=True)
     entry_id = ma.fields.Integer()
     receipt = ma.fields.Nested(ReceiptSchema, allow_none=True)
+    pass_through = _PassThroughOf(PassThroughSchema, allow_none=True, metadata={
+        "description": "For a pass-through gift (受托代理): its recipient, what was paid on and "
+                       "what is still held; null for an ordinary gift"})
     warning = ma.fields.String(allow_none=True, metadata={
         "description": "e.g. the receipt book is running low"})
 

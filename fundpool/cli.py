@@ -176,7 +176,7 @@ def import_donations(path: Path, channel: str, strict: bool, expect_rows: int | 
                 bar.update(done - bar.pos)
             report = importer.import_donations(database, Actor.cli(), path, settings, progress)
     _print_report(report)
-    if not report.committed or report.rejected:
+    if not report.committed or report.rejected_count:
         sys.exit(1)
 
 
@@ -186,11 +186,11 @@ def _print_report(report) -> None:
         click.echo(f"STOPPED: {report.stopped}")
     else:
         click.echo(f"{report.imported} of {report.rows} rows imported ({totals})")
-    click.echo(f"{len(report.duplicates)} duplicate(s), {len(report.rejected)} rejected")
+    click.echo(f"{report.duplicate_count} duplicate(s), {report.rejected_count} rejected")
     for line, reason in report.rejected[:50]:
         click.echo(f"  line {line}: {reason}")
-    if len(report.rejected) > 50:
-        click.echo(f"  … and {len(report.rejected) - 50} more")
+    if report.rejected_count > 50:
+        click.echo(f"  … and {report.rejected_count - 50} more")
 
 
 @main.command()

@@ -2,7 +2,7 @@
 
 The job row is updated in short transactions of its own as the import goes
 (rows checked, rows recorded), and holds the report at the end: every rejected
-row with its line and reason, every duplicate (up to REPORT_LIMIT of each).
+row with its line and reason, every duplicate (up to the importer's REPORT_LIMIT of each).
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from fundpool.donations.importer import Settings, import_donations
 from fundpool.donations.models import ImportJob
 from fundpool.errors import FundpoolError
 
-REPORT_LIMIT = 10_000
 log = logging.getLogger("fundpool.imports")
 
 
@@ -39,12 +38,12 @@ def run_job(db: Database, actor: Actor, job_id: int, path: Path, settings: Setti
         return
     _set(db, job_id, status="stopped" if report.stopped else "done", message=report.stopped,
          rows_total=report.rows, rows_done=report.rows, imported=report.imported,
-         duplicates=len(report.duplicates), rejected=len(report.rejected),
+         duplicates=report.duplicate_count, rejected=report.rejected_count,
          finished_at=utcnow(), report={
              "rejected": [{"line": line, "reason": reason}
-                          for line, reason in report.rejected[:REPORT_LIMIT]],
+                          for line, reason in report.rejected],
              "duplicates": [{"line": line, "reason": reason}
-                            for line, reason in report.duplicates[:REPORT_LIMIT]],
+                            for line, reason in report.duplicates],
              "total": {currency: minor for currency, minor in report.total.items()}})
 
 

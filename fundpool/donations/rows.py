@@ -9,6 +9,7 @@ CNY) and ``purpose``. Chinese headers as platforms export them are accepted too
 from __future__ import annotations
 
 import csv
+from operator import itemgetter
 from pathlib import Path
 from typing import Iterator
 
@@ -16,47 +17,92 @@ from fundpool.errors import InvalidInput
 
 REQUIRED = ("transaction_id", "time", "amount", "donor_name", "fund_code")
 OPTIONAL = ("currency", "purpose")
+#: The order of the values in every row read.
+FIELDS = ("transaction_id", "time", "amount", "currency", "donor_name", "fund_code", "purpose")
 ALIASES = {"交易号": "transaction_id", "交易单号": "transaction_id", "时间": "time",
            "捐赠时间": "time", "金额": "amount", "捐赠金额": "amount", "捐赠人": "donor_name",
            "捐赠人昵称": "donor_name", "基金编号": "fund_code", "项目编号": "fund_code",
            "币种": "currency", "备注": "purpose"}
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
-    """(line number, row) pairs; the header is line 1."""
+def read_rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(line number, values in FIELDS order) pairs for every non-blank row; the header is
+    line 1. Values are as the file has them (not stripped); a missing one is ""."""
     if path.suffix.lower() == ".xlsx":
         yield from _xlsx(path)
     else:
         yield from _csv(path)
 
 
-def _columns(header: list[str]) -> list[str]:
+def estimate_rows(path: Path) -> int:
+    """About how many rows the file holds (for progress), without parsing it."""
+    if path.suffix.lower() == ".xlsx":
+        from openpyxl import load_workbook
+        try:
+            book = load_workbook(path, read_only=True)
+            return max((book.worksheets[0].max_row or 1) - 1, 0)
+        except Exception:  # noqa: BLE001 - reading will report the bad file
+            return 0
+    with path.open("rb") as raw:
+        return max(sum(chunk.count(b"\n") for chunk in iter(lambda: raw.read(1 << 20), b""))
+                   - 1, 0)
+
+
+def _positions(header: list) -> list[int | None]:
+    """Where each of FIELDS sits in the header (None: absent)."""
     names = [ALIASES.get(str(h or "").strip(), str(h or "").strip().lower()) for h in header]
     missing = [name for name in REQUIRED if name not in names]
     if missing:
         raise InvalidInput(f"the file lacks the column(s) {', '.join(missing)}; expected "
                            f"{', '.join(REQUIRED)} (and optionally {', '.join(OPTIONAL)})", "file")
-    return names
+    return [names.index(field) if field in names else None for field in FIELDS]
 
 
-def _csv(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _picker(positions: list[int | None]):
+    """A function from a row's values (a list it may extend) to the FIELDS tuple: short
+    rows are padded, an absent column reads as ""."""
+    width = max(p for p in positions if p is not None) + 1
+    get = itemgetter(*(p if p is not None else -1 for p in positions))
+
+    def pick(values: list) -> tuple[str, ...]:
+        if len(values) < width:
+            values.extend([""] * (width - len(values)))
+        values.append("")  # what index -1 finds
+        return get(values)
+    return pick
+
+
+def _csv(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
     with path.open("rb") as raw:
         encoding = _encoding(raw.read(1 << 16))
     with path.open(encoding=encoding, newline="") as handle:
-        reader = csv.reader(handle)
+        reader = csv.reader(_without_nul(handle))
         try:
-            names = _columns(next(reader))
+            pick = _picker(_positions(next(reader)))
         except StopIteration:
             raise InvalidInput("the file is empty", "file") from None
         except UnicodeDecodeError:
             raise InvalidInput("the file is neither UTF-8 nor GBK text", "file") from None
         try:
-            for line, values in enumerate(reader, start=2):
-                if any(v.strip() for v in values):
-                    yield line, dict(zip(names, (v.strip() for v in values)))
+            for values in reader:
+                if values and any(values):
+                    yield reader.line_num, pick(values)
         except UnicodeDecodeError as exc:
             raise InvalidInput(f"the file has bytes that are not {encoding} text near byte "
                                f"{exc.start}", "file") from None
+        except csv.Error as exc:
+            raise InvalidInput(f"line {reader.line_num} is not valid CSV: {exc}", "file") \
+                from None
+
+
+def _without_nul(lines: Iterator[str]) -> Iterator[str]:
+    """The file's lines, refusing the file at the first NUL character (no database
+    text can hold one, and no honest export has one)."""
+    for number, line in enumerate(lines, start=1):
+        if "\x00" in line:
+            raise InvalidInput(f"line {number} contains a NUL character; the file is not "
+                               "plain text", "file")
+        yield line
 
 
 def _encoding(head: bytes) -> str:
@@ -74,7 +120,7 @@ def _encoding(head: bytes) -> str:
         raise InvalidInput("the file is neither UTF-8 nor GBK text", "file") from None
 
 
-def _xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
+def _xlsx(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
     from openpyxl import load_workbook
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -82,10 +128,10 @@ def _xlsx(path: Path) -> Iterator[tuple[int, dict[str, str]]]:
         raise InvalidInput("the file is not a readable XLSX workbook", "file") from None
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
-        names = _columns(list(next(rows, ()) or ()))
+        pick = _picker(_positions(list(next(rows, ()) or ())))
         for line, values in enumerate(rows, start=2):
             if values and any(v not in (None, "") for v in values):
-                yield line, dict(zip(names, (_cell(v) for v in values)))
+                yield line, pick([_cell(v) for v in values])
     finally:
         book.close()
 

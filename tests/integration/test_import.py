@@ -134,3 +134,91 @@ def test_imported_gifts_share_a_settlement_entry_and_refund_alone(db, elder):
     assert clearing(db, "440304001") == 100 + 99
     with db.sessions() as session:
         assert verify(session).ok
+
+
+# Values in the common shape (parsed in SQL on PostgreSQL) and around it (parsed in Python).
+TRICKY = [
+    ("T-01", "2026-09-09 10:00:00", "5.00", "", "440304001"),
+    ("T-02", "2026-09-09 10:00", "5", "CNY", "440304001"),
+    ("T-03", "2026-09-09T10:00:00", "0.01", "cny", "ELDER-440304001"),
+    ("T-04", " 2026-09-09 10:00:00 ", " 7.5 ", "", " 440304001 "),
+    ("T-05", "2026/09/09 10:00:00", "5.00", "", "440304001"),
+    ("T-06", "2026-09-09", "5.00", "", "440304001"),
+    ("T-07", "2026-09-09 10:00:00+08:00", "5.00", "", "440304001"),
+    ("T-08", "2026-02-30 10:00:00", "5.00", "", "440304001"),
+    ("T-09", "2026-13-01 10:00:00", "5.00", "", "440304001"),
+    ("T-10", "0000-01-01 10:00:00", "5.00", "", "440304001"),
+    ("T-11", "2099-01-01 10:00:00", "5.00", "", "440304001"),
+    ("T-12", "2026-09-09 10:00:00", "0.00", "", "440304001"),
+    ("T-13", "2026-09-09 10:00:00", "5.001", "", "440304001"),
+    ("T-14", "2026-09-09 10:00:00", "-5.00", "", "440304001"),
+    ("T-15", "2026-09-09 10:00:00", "1e3", "", "440304001"),
+    ("T-16", "2026-09-08 10:00:00", "999999999999.99", "", "ELDER-440304001"),
+    ("T-17", "2026-09-09 10:00:00", "1000000000000000", "", "440304001"),
+    ("T-18", "2026-09-09 10:00:00", "500", "JPY", "440304001"),
+    ("T-19", "2026-09-09 10:00:00", "5.5", "JPY", "440304001"),
+    ("T-20", "2026-09-09 10:00:00", "5.00", "XYZ", "440304001"),
+    ("T-21", "2026-09-09 10:00:00", "5.00", "", "NOPE"),
+    ("", "2026-09-09 10:00:00", "5.00", "", "440304001"),
+    ("T-" + "x" * 100, "2026-09-09 10:00:00", "5.00", "", "440304001"),
+    ("T-24", "2026-09-09 10:00:00", "５.00", "", "440304001"),
+    ("T-25", "2024-02-29 10:00:00", "5.00", "", "440304001"),
+    ("T-26", "2026-09-09 10:00:00", "5.00", "", "440304001"),
+    ("T-26", "2026-09-10 10:00:00", "6.00", "", "440304001"),
+]
+
+
+def test_the_sql_fast_path_and_the_python_parser_agree(db, elder, tmp_path):
+    """Whichever path parses a row, it is accepted or refused as the Python parser alone
+    would, with the same amount, currency and date."""
+    from fundpool.donations.importer import _parse
+    lines = ["transaction_id,time,amount,currency,donor_name,fund_code,purpose"]
+    lines += [f'"{ref}","{time}","{amount}","{currency}",某人,"{fund}",' for ref, time, amount,
+              currency, fund in TRICKY]
+    path = tmp_path / "tricky.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    expected, reasons = {}, {}
+    with db.sessions() as session:
+        for line, (ref, time, amount, currency, fund) in enumerate(TRICKY, start=2):
+            try:
+                row = _parse(session, line, [ref, time, amount, currency, "某人", fund, ""],
+                             Settings(), {})
+                expected.setdefault(row[1], (row[2], row[3], row[4]))
+            except InvalidInput as exc:
+                reasons[line] = exc.message
+    report = import_donations(db, ACTOR, path, Settings())
+    assert dict(report.rejected) == reasons
+    assert [line for line, _ in report.duplicates] == [len(TRICKY) + 1]
+    with db.sessions() as session:
+        stored = {d.channel_ref: (d.received_date, d.amount, d.currency)
+                  for d in session.scalars(select(Donation))}
+    assert stored == expected
+    assert {"T-01", "T-03", "T-04", "T-16", "T-25"} <= stored.keys()
+    assert "keeps no JPY accounts" in reasons[19]
+
+
+def test_a_file_with_a_nul_character_is_refused_whole(db, elder, tmp_path):
+    path = write(tmp_path, "N-1,2026-09-09 10:00:00,5.00,张\x00三,440304001,\n")
+    with pytest.raises(InvalidInput, match="line 2"):
+        import_donations(db, ACTOR, path, Settings())
+    assert count(db) == 0
+
+
+def test_short_rows_are_rejected_with_their_line(db, elder, tmp_path):
+    path = write(tmp_path, "R-1,2026-09-09 10:00:00,5.00\nR-2,2026-09-09 10:00:00,5.00,李四,"
+                           "440304001,,extra\n")
+    report = import_donations(db, ACTOR, path, Settings())
+    assert report.imported == 1
+    assert report.rejected == [(2, "there is no fund ''")]
+
+
+@pytest.mark.postgres
+def test_two_imports_of_one_file_at_once_record_each_gift_once(db, elder):
+    from concurrent.futures import ThreadPoolExecutor
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(lambda _: import_donations(db, ACTOR, SAMPLE, Settings()),
+                                range(2)))
+    assert sorted(r.imported for r in reports) == [0, 5]
+    assert sorted(r.duplicate_count for r in reports) == [0, 5]
+    assert count(db) == 5
+    assert clearing(db, "440304001") == 1_000 + 100 + 99

@@ -6,6 +6,9 @@
     both passes, settlement entries, donation rows) — next to COPY of the same file's
     rows into a bare table (read with Python's csv module, written with psycopg COPY).
     Targets: the import at least a quarter of the COPY rate; peak memory under 300 MB.
+(3) receipts after a concurrent run: THREADS threads record RECEIPTED donations each, every
+    one taking a receipt number from the street's one book; then the numbers must run from
+    the book's first number with no gap and no duplicate.
 
     python benchmarks/import_bench.py [--rows 1000000] [--server postgresql+psycopg://...]
 """
@@ -24,7 +27,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import psycopg
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from fundpool import migrate
 from fundpool.audit.log import Actor
@@ -39,6 +42,7 @@ from fundpool.pools.service import NewPool, create_pool
 ACTOR = Actor("bench")
 FUNDS = ("440304001", "440304002", "ELDER-440304001")
 SINGLE = 2_000
+THREADS, RECEIPTED = 8, 100
 
 
 def setup(db: Database) -> int:
@@ -73,6 +77,41 @@ def single(db: Database, donor_id: int) -> float:
                 currency="CNY", channel="bank_transfer", channel_ref=f"BANK-{n}",
                 received_date=today(), issue_receipt=False))
     return SINGLE / (time.perf_counter() - started)
+
+
+def receipts_run(db: Database, donor_id: int) -> tuple[float, str]:
+    """(donations/s, verdict) for THREADS writers each recording RECEIPTED gifts with receipts."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+
+    from fundpool.donations.models import Receipt
+    from fundpool.donations.receipts import register_book
+    from fundpool.pools.service import get_pool
+    with db.transaction() as session:
+        book = register_book(session, ACTOR, get_pool(session, FUNDS[0]), "44030126",
+                             "0000000001", f"{THREADS * RECEIPTED * 10:010d}")
+        book_id, first = book.id, book.first_number
+    start = Barrier(THREADS)
+
+    def writer(n: int) -> None:
+        start.wait()
+        for k in range(RECEIPTED):
+            with db.transaction() as session:
+                service.record_donation(session, ACTOR, service.NewDonation(
+                    donor_id=donor_id, fund=get_fund(session, FUNDS[0]), amount=5_000,
+                    currency="CNY", channel="bank_transfer", channel_ref=f"RCPT-{n}-{k}",
+                    received_date=today(), issue_receipt=True))
+    started = time.perf_counter()
+    with ThreadPoolExecutor(THREADS) as pool:
+        list(pool.map(writer, range(THREADS)))
+    rate = THREADS * RECEIPTED / (time.perf_counter() - started)
+    with db.transaction() as session:
+        numbers = sorted(session.scalars(select(Receipt.number).where(Receipt.book_id == book_id)))
+    expected = list(range(first, first + THREADS * RECEIPTED))
+    verdict = "PASS" if numbers == expected else (
+        f"FAIL: {len(numbers)} numbers, {len(set(numbers))} distinct, "
+        f"{len(set(expected) - set(numbers))} missing")
+    return rate, verdict
 
 
 def copy_rate(dsn: str, path: Path) -> float:
@@ -132,7 +171,10 @@ def run(db: Database, dsn: str, path: Path, rows: int) -> int:
           f"ratio {ratio:.2f} (>= 0.25) {'PASS' if ratio >= 0.25 else 'FAIL'}")
     print(f"    peak memory {peak:.0f} MiB (< 300) {'PASS' if peak < 300 else 'FAIL'}; "
           f"rejected {len(report.rejected)}, duplicates {len(report.duplicates)}")
-    return 0
+    rate, verdict = receipts_run(db, donor_id)
+    print(f"(3) receipts: {THREADS} threads x {RECEIPTED} receipted donations, {rate:.0f}/s; "
+          f"numbers gapless and unique: {verdict}")
+    return 0 if ratio >= 0.25 and peak < 300 and verdict == "PASS" else 1
 
 
 if __name__ == "__main__":

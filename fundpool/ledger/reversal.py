@@ -1,5 +1,10 @@
 """Reversals: the only correction. A new entry mirrors the original, side for side,
-and links to it; the database's unique link makes a second reversal impossible."""
+and links to it; the database's unique link makes a second reversal impossible.
+
+Anyone with the right may reverse a manual entry (kind ``adjustment``) directly. An
+entry an operation posted (a donation, an allocation, a payment, …) is corrected
+through that operation (a refund, a return allocation, …), so the record beside it
+(the donation's refunded amount, say) never disagrees with the ledger."""
 
 from __future__ import annotations
 
@@ -25,6 +30,18 @@ def get_entry(session: Session, entry_id: int) -> Entry:
 
 def reversal_of(session: Session, entry_id: int) -> int | None:
     return session.scalar(select(Entry.id).where(Entry.reverses_id == entry_id))
+
+
+def reverse_manual_entry(session: Session, actor: Actor, entry_id: int, effective_date: date,
+                         memo: str) -> Entry:
+    """Reverse an entry posted by hand; refuse one an operation posted."""
+    original = get_entry(session, entry_id)
+    if original.kind not in ("adjustment", "reversal"):
+        raise Conflict(f"entry {entry_id} is a {original.kind} entry, posted by that operation; "
+                       "correct it through the operation (a refund, a return allocation, …) "
+                       "so its record stays true — only manual adjustments are reversed "
+                       "directly", "entry_id")
+    return reverse_entry(session, actor, entry_id, effective_date, memo)
 
 
 def reverse_entry(session: Session, actor: Actor, entry_id: int, effective_date: date,

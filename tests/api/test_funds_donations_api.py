@@ -127,3 +127,14 @@ def test_restriction_changes_touch_no_money(client, admin, ready):
     assert response.json["per_grant_limit"] == "5000.00"
     bank = next(a for a in response.json["accounts"] if a["chart_code"] == "1002")
     assert bank["balance"] == "1000.00"
+
+
+def test_a_donations_entry_is_corrected_by_refund_not_by_reversal(client, admin, ready, snapshot):
+    donation = give(client, admin, ready).json
+    before = snapshot()
+    response = client.post(f"/api/v1/entries/{donation['entry_id']}/reverse", headers=admin,
+                           json={"memo": "undo"})
+    assert response.status_code == 409
+    assert response.headers["Content-Type"] == "application/problem+json"
+    assert "correct it through the operation" in response.json["detail"]
+    assert snapshot() == before

@@ -16,7 +16,7 @@ from fundpool.api.writes import unit_of_work
 from fundpool.ledger.accounts import get_account
 from fundpool.ledger.posting import post_entry, today
 from fundpool.ledger.queries import list_entries
-from fundpool.ledger.reversal import get_entry, reverse_entry
+from fundpool.ledger.reversal import get_entry, reverse_manual_entry
 from fundpool.ledger.values import Line, NewEntry, Side
 
 blp = Blueprint("entries", __name__, url_prefix="/api/v1/entries",
@@ -84,9 +84,12 @@ class ReverseEntry(MethodView):
     @blp.response(201, EntrySchema)
     @documents_errors(blp, 403, 404, 409)
     def post(self, body, entry_id):
-        """Reverse an entry: a new entry mirrors it and links to it. At most once."""
+        """Reverse a manual entry: a new entry mirrors it and links to it. At most once.
+
+        Entries posted by an operation (donations, allocations, refunds, payments) are
+        refused with 409: correct them through that operation."""
         session = db_session()
         original = get_entry(session, entry_id)
         require_writable(principal(), [("entry_id", p.account) for p in original.postings])
-        return reverse_entry(session, principal().actor, entry_id,
-                             body["effective_date"] or today(), body["memo"])
+        return reverse_manual_entry(session, principal().actor, entry_id,
+                                    body["effective_date"] or today(), body["memo"])

@@ -1,0 +1,1 @@
+"""Where the money goes: needs, the reserve pool of proposals, matching and grants."""

@@ -1,0 +1,114 @@
+"""Money for an approved project: held at approval, paid out in instalments.
+
+At approval each paying fund's share is held on its bank account (1002): one hold
+whose legs commit or void together, so the money stops counting as available but
+has not moved. Each instalment then posts, in the caller's transaction:
+
+1. the grant (kind ``grant``): Dr 5101 业务活动成本 of the fund / Cr 2209 其他应付款 of
+   the fund's pool — the cost is recognised and owed to the project; for a
+   restricted fund also the release of its restriction, Dr 410102 / Cr 410101 (from
+   the year's restricted income; what that no longer holds, from net assets,
+   Dr 3102 / Cr 3101), as 民间非营利组织会计制度 requires when restricted money is
+   spent on its purpose;
+2. the payment (kind ``disbursement``): the hold is committed for the instalment,
+   Dr 2209 / Cr 1002, which releases the held amount as the money leaves the bank;
+3. a new hold for what is still to be paid, if anything.
+
+So at every moment the project's unpaid share is held, the payable is zero between
+instalments, and every step is a balanced entry. Voiding the hold releases the rest.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.orm import Session
+
+from fundpool.audit.log import Actor
+from fundpool.errors import InvalidInput
+from fundpool.funds.models import Fund
+from fundpool.ledger import holds
+from fundpool.ledger.balances import current
+from fundpool.ledger.chart import account_code
+from fundpool.ledger.models import Hold
+from fundpool.ledger.posting import PostedEntry, post_entry
+from fundpool.ledger.values import Line, NewEntry, Side
+
+CURRENCY = "CNY"
+
+
+@dataclass(frozen=True, slots=True)
+class Portion:
+    """One fund's part of a grant (CNY fen)."""
+
+    fund: Fund
+    amount: int
+
+
+@dataclass(frozen=True, slots=True)
+class Instalment:
+    grant: PostedEntry
+    payment: PostedEntry
+    rest: Hold | None  # the hold for what is still to be paid
+
+
+def bank(fund: Fund) -> str:
+    return account_code(fund.code, "1002", CURRENCY)
+
+
+def payable(fund: Fund) -> str:
+    """2209 is kept by the pool (its general fund, whose code is the pool's)."""
+    return account_code(fund.pool.code, "2209", CURRENCY)
+
+
+def hold_grant(session: Session, actor: Actor, portions: list[Portion], memo: str,
+               expires_at: datetime | None = None) -> Hold:
+    """Hold every portion on its fund's bank account, as one unit."""
+    return holds.create_hold(session, actor, [
+        holds.NewLeg(bank(p.fund), payable(p.fund), p.amount) for p in portions],
+        kind="disbursement", memo=memo, expires_at=expires_at)
+
+
+def pay_instalment(session: Session, actor: Actor, hold_id: int, funds: list[Fund],
+                   amounts: list[int], effective_date: date, memo: str) -> Instalment:
+    """Pay ``amounts`` (one per leg, in leg order, each at most what the leg holds; funds
+    given in the same order) and hold the rest again."""
+    hold = holds.get_hold(session, hold_id, lock=True)
+    if len(amounts) != len(hold.legs) or len(funds) != len(hold.legs):
+        raise InvalidInput(f"the grant is held on {len(hold.legs)} funds; give one amount each",
+                           "amounts")
+    if not any(amounts):
+        raise InvalidInput("an instalment pays something", "amounts")
+    rest = [(fund, leg.amount - amount) for fund, leg, amount in zip(funds, hold.legs, amounts)]
+    grant = post_entry(session, actor, NewEntry(
+        kind="grant", effective_date=effective_date, memo=memo[:500],
+        lines=tuple(line for fund, amount in zip(funds, amounts) if amount
+                    for line in _grant_lines(session, fund, amount))))
+    payment = holds.commit_hold(session, actor, hold_id, effective_date, amounts, memo[:500])
+    left = [Portion(fund, amount) for fund, amount in rest if amount > 0]
+    again = hold_grant(session, actor, left, hold.memo, hold.expires_at) if left else None
+    return Instalment(grant, payment, again)
+
+
+def _grant_lines(session: Session, fund: Fund, amount: int) -> list[Line]:
+    lines = [Line(account_code(fund.code, "5101", CURRENCY), Side.DEBIT, amount),
+             Line(payable(fund), Side.CREDIT, amount)]
+    if not fund.restricted:
+        return lines
+    income = account_code(fund.code, "410102", CURRENCY)
+    from_income = max(0, min(amount, current(session, income).balance))
+    if from_income:
+        lines += [Line(income, Side.DEBIT, from_income),
+                  Line(account_code(fund.code, "410101", CURRENCY), Side.CREDIT, from_income)]
+    if amount - from_income:
+        lines += [Line(account_code(fund.code, "3102", CURRENCY), Side.DEBIT,
+                       amount - from_income),
+                  Line(account_code(fund.code, "3101", CURRENCY), Side.CREDIT,
+                       amount - from_income)]
+    return lines
+
+
+def void_grant(session: Session, actor: Actor, hold_id: int) -> Hold:
+    """Release whatever is still held for the project (rejected, withdrawn, lapsed)."""
+    return holds.void_hold(session, actor, hold_id)

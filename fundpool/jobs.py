@@ -13,6 +13,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from fundpool.audit.log import Actor
 from fundpool.db import Database, utcnow
 from fundpool.idempotency import purge_keys
+from fundpool.job_lock import run_alone
 from fundpool.ledger.holds import expire_holds
 
 log = logging.getLogger("fundpool.jobs")
@@ -34,11 +35,13 @@ def forget_idempotency_keys(database: Database, keep_hours: int) -> int:
 
 
 def build_scheduler(database: Database, settings: dict) -> BlockingScheduler:
+    """Every job runs alone across processes (job_lock) and missed runs coalesce."""
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
-    common = {"max_instances": 1, "coalesce": True}
-    scheduler.add_job(sweep_holds, "interval", seconds=settings["hold_sweep_seconds"],
-                      args=[database], id="sweep_holds", **common)
-    scheduler.add_job(forget_idempotency_keys, "interval", hours=1,
-                      args=[database, settings["idempotency_key_hours"]],
+    common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
+    scheduler.add_job(run_alone, "interval", seconds=settings["hold_sweep_seconds"],
+                      args=[database, "sweep_holds", sweep_holds], id="sweep_holds", **common)
+    scheduler.add_job(run_alone, "interval", hours=1,
+                      args=[database, "forget_idempotency_keys", forget_idempotency_keys,
+                            settings["idempotency_key_hours"]],
                       id="forget_idempotency_keys", **common)
     return scheduler

@@ -51,3 +51,39 @@ def test_the_schedule_has_both_jobs(db, app):
     scheduler = jobs.build_scheduler(db, app.config["FUNDPOOL"])
     assert sorted(job.id for job in scheduler.get_jobs()) == ["forget_idempotency_keys",
                                                              "sweep_holds"]
+
+
+def _hold_the_lock(url, job, acquired, release):
+    """In another process: take the job's lock, say so, keep it until told to let go."""
+    from fundpool.db import Database, make_engine
+    from fundpool.job_lock import exclusive
+    database = Database(make_engine(url))
+    with exclusive(database, job) as held:
+        acquired.put(held)
+        release.wait(timeout=60)
+    database.engine.dispose()
+
+
+def test_a_job_running_in_another_process_is_not_run_again_at_once(db, database_url):
+    import multiprocessing
+
+    from fundpool.job_lock import run_alone
+    context = multiprocessing.get_context("spawn")
+    acquired, release = context.Queue(), context.Event()
+    other = context.Process(target=_hold_the_lock,
+                            args=(database_url, "sweep_holds", acquired, release))
+    other.start()
+    try:
+        assert acquired.get(timeout=60) is True
+        assert run_alone(db, "sweep_holds", jobs.sweep_holds) is None
+    finally:
+        release.set()
+        other.join(timeout=60)
+    assert run_alone(db, "sweep_holds", jobs.sweep_holds) == []
+
+
+def test_the_scheduler_runs_every_job_alone_and_coalesces_missed_runs(db):
+    scheduler = jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24})
+    for job in scheduler.get_jobs():
+        assert job.func.__name__ == "run_alone"
+        assert job.coalesce and job.max_instances == 1

@@ -70,12 +70,13 @@ def hold_grant(session: Session, actor: Actor, portions: list[Portion], memo: st
         kind="disbursement", memo=memo, expires_at=expires_at)
 
 
-def pay_instalment(session: Session, actor: Actor, hold_id: int, funds: list[Fund],
-                   amounts: list[int], effective_date: date, memo: str) -> Instalment:
-    """Pay ``amounts`` (one per leg, in leg order, each at most what the leg holds; funds
-    given in the same order) and hold the rest again."""
+def pay_instalment(session: Session, actor: Actor, hold_id: int, amounts: list[int],
+                   effective_date: date, memo: str) -> Instalment:
+    """Pay ``amounts`` (one per leg, in leg order, each at most what the leg holds) and
+    hold the rest again."""
     hold = holds.get_hold(session, hold_id, lock=True)
-    if len(amounts) != len(hold.legs) or len(funds) != len(hold.legs):
+    funds = [session.get(Fund, leg.account.fund_id) for leg in hold.legs]
+    if len(amounts) != len(hold.legs):
         raise InvalidInput(f"the grant is held on {len(hold.legs)} funds; give one amount each",
                            "amounts")
     if not any(amounts):

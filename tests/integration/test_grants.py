@@ -47,8 +47,7 @@ def held(db, amounts):
 
 def pay(db, hold_id, amounts):
     with db.transaction() as session:
-        funds = [get_fund(session, code) for code in (ELDER, STREET)]
-        return pay_instalment(session, ACTOR, hold_id, funds, amounts, today(), "第一期")
+        return pay_instalment(session, ACTOR, hold_id, amounts, today(), "第一期")
 
 
 def sound(db):
@@ -76,6 +75,9 @@ def test_instalments_recognise_the_cost_pay_out_and_release_the_restriction(db, 
     assert account(db, f"{ELDER}:410101:CNY") == (100_000, 0)
     assert account(db, f"{STREET}:410101:CNY") == (300_000, 0)  # unrestricted: no release
     assert first.grant.kind == "grant" and first.payment.kind == "disbursement"
+    with db.sessions() as session:
+        assert [leg.amount for leg in holds.get_hold(session, first.rest.id).legs] == [
+            300_000, 75_000]
     last = pay(db, first.rest.id, [300_000, 75_000])
     assert last.rest is None
     assert account(db, f"{ELDER}:1002:CNY") == (100_000, 0)
@@ -101,6 +103,7 @@ def test_an_instalment_cannot_pay_more_than_is_held(db, funds):
 def test_voiding_releases_what_is_left(db, funds):
     hold_id = held(db, [(ELDER, 400_000), (STREET, 100_000)])
     rest = pay(db, hold_id, [100_000, 0]).rest
+    assert [leg.amount for leg in rest.legs] == [300_000, 100_000]
     with db.transaction() as session:
         void_grant(session, ACTOR, rest.id)
     assert account(db, f"{ELDER}:1002:CNY") == (400_000, 0)

@@ -8,8 +8,11 @@ from fundpool.donations.models import (Donation, Donor, ImportJob, PassThroughPa
 from fundpool.funds.models import Allocation, Fund, FundGrant
 from fundpool.idempotency import IdempotencyKey
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Period, Posting
+from fundpool.matching.models import (Need, NeedImportJob, Proposal, ProposalArea,
+                                      ProposalCategory)
 from fundpool.pools.models import Pool
 
 __all__ = ["Base", "AuditEvent", "ApiToken", "Pool", "Account", "Entry", "Posting", "Hold",
            "HoldLeg", "Period", "IdempotencyKey", "Fund", "FundGrant", "Allocation", "Donor",
-           "Donation", "PassThroughPayment", "ReceiptBook", "Receipt", "ImportJob"]
+           "Donation", "PassThroughPayment", "ReceiptBook", "Receipt", "ImportJob", "Need",
+           "NeedImportJob", "Proposal", "ProposalArea", "ProposalCategory"]

@@ -1,0 +1,68 @@
+"""What a matching run reads: the open needs and the proposals waiting in reserve.
+
+Plain frozen values, each pool given as its path of codes from the city down, so the
+engine can be fed without a session (``fundpool.matching.problem`` has its shapes).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from fundpool.matching.models import Need, Proposal
+from fundpool.matching.proposals import pool_path
+from fundpool.pools.codes import Level
+from fundpool.pools.models import Pool
+
+
+@dataclass(frozen=True, slots=True)
+class NeedInput:
+    id: int
+    pool_path: tuple[str, ...]  # city .. the need's community
+    category: str
+    people: int
+    urgency: str
+    estimated_cost: int  # CNY fen
+    survey_date: date
+
+
+@dataclass(frozen=True, slots=True)
+class ProposalInput:
+    id: int
+    pool_path: tuple[str, ...]  # city .. the reserve pool it sits in
+    categories: frozenset[str]
+    area: frozenset[str]  # pool codes served; a street serves all its communities
+    area_paths: tuple[tuple[str, ...], ...]  # the path of each code in ``area``, sorted
+    budget: int  # CNY fen
+    capacity: int
+    duration_days: int
+    start_date: date | None
+    end_date: date | None
+    submitted_on: date
+
+
+def load_inputs(session: Session, on: date) -> tuple[list[NeedInput], list[ProposalInput]]:
+    """Needs open on ``on`` (surveyed that day or before) and proposals in reserve (submitted
+    by then, and not ended before it), each list by id."""
+    needs = session.execute(
+        select(Need.id, Pool.code, Pool.level, Need.category, Need.people, Need.urgency,
+               Need.estimated_cost, Need.survey_date).join(Need.pool)
+        .where(Need.status == "open", Need.survey_date <= on).order_by(Need.id)).all()
+    proposals = session.scalars(
+        select(Proposal).where(Proposal.status == "in_reserve", Proposal.submitted_on <= on,
+                               or_(Proposal.end_date.is_(None), Proposal.end_date >= on))
+        .order_by(Proposal.id)).all()
+    return ([NeedInput(id=id_, pool_path=pool_path(code, Level(level)), category=category,
+                       people=people, urgency=urgency, estimated_cost=cost, survey_date=day)
+             for id_, code, level, category, people, urgency, cost, day in needs],
+            [ProposalInput(
+                id=p.id, pool_path=pool_path(p.pool.code, p.pool.level_enum),
+                categories=frozenset(p.categories), area=frozenset(p.area_codes),
+                area_paths=tuple(pool_path(a.pool.code, a.pool.level_enum)
+                                 for a in sorted(p.areas, key=lambda a: a.pool.code)),
+                budget=p.budget, capacity=p.capacity, duration_days=p.duration_days,
+                start_date=p.start_date, end_date=p.end_date, submitted_on=p.submitted_on)
+             for p in proposals])

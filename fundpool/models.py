@@ -10,9 +10,11 @@ from fundpool.idempotency import IdempotencyKey
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Period, Posting
 from fundpool.matching.models import (Need, NeedImportJob, Proposal, ProposalArea,
                                       ProposalCategory)
+from fundpool.matching.run_models import MatchingRun, RunMatch, RunMatchNeed, RunShare
 from fundpool.pools.models import Pool
 
 __all__ = ["Base", "AuditEvent", "ApiToken", "Pool", "Account", "Entry", "Posting", "Hold",
            "HoldLeg", "Period", "IdempotencyKey", "Fund", "FundGrant", "Allocation", "Donor",
            "Donation", "PassThroughPayment", "ReceiptBook", "Receipt", "ImportJob", "Need",
-           "NeedImportJob", "Proposal", "ProposalArea", "ProposalCategory"]
+           "NeedImportJob", "Proposal", "ProposalArea", "ProposalCategory", "MatchingRun",
+           "RunMatch", "RunMatchNeed", "RunShare"]

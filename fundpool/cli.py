@@ -25,6 +25,7 @@ from fundpool.donations.models import CHANNELS
 from fundpool.errors import FundpoolError
 from fundpool.ledger.money import format_amount, parse_amount
 from fundpool.ledger import verify as ledger_verify
+from fundpool.matching import survey
 from fundpool.pools import divisions
 from fundpool.pools.service import import_pools
 from fundpool.serving import serve as run_server
@@ -191,6 +192,34 @@ def _print_report(report) -> None:
         click.echo(f"  line {line}: {reason}")
     if report.rejected_count > 50:
         click.echo(f"  … and {report.rejected_count - 50} more")
+
+
+@import_group.command("needs")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--strict", is_flag=True, help="Import nothing if any row is bad.")
+@_friendly
+def import_needs_file(path: Path, strict: bool) -> None:
+    """Import a door-to-door survey file into the needs register (CSV in UTF-8 or GBK, or
+    XLSX; columns in docs/needs-and-proposals.md)."""
+    with _app() as (_, database):
+        with click.progressbar(length=1, label="checking", show_pos=True) as bar:
+            def progress(done: int, total: int) -> None:
+                bar.length = max(total, 1)
+                bar.update(done - bar.pos)
+            report = survey.import_needs(database, Actor.cli(), path,
+                                         survey.Settings(strict=strict), progress)
+    if report.stopped:
+        click.echo(f"STOPPED: {report.stopped}")
+    else:
+        click.echo(f"{report.imported} of {report.rows} rows imported ({report.people} people, "
+                   f"estimated {format_amount(report.estimated_cost, 'CNY')} CNY)")
+    click.echo(f"{report.duplicate_count} duplicate(s), {report.rejected_count} rejected")
+    for line, reason in report.rejected[:50]:
+        click.echo(f"  line {line}: {reason}")
+    if report.rejected_count > 50:
+        click.echo(f"  … and {report.rejected_count - 50} more")
+    if not report.committed or report.rejected_count:
+        sys.exit(1)
 
 
 @main.command()

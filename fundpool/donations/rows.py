@@ -4,14 +4,18 @@ Columns (header names, in any order): ``transaction_id``, ``time``, ``amount``,
 ``donor_name`` (empty: anonymous), ``fund_code``; optional ``currency`` (default
 CNY) and ``purpose``. Chinese headers as platforms export them are accepted too
 (交易号, 时间, 金额, 捐赠人, 基金编号, 币种, 备注). See docs/samples/.
+
+Other tabular imports (the needs survey) read their files with the same code, naming
+their own columns in a ``Columns``.
 """
 
 from __future__ import annotations
 
 import csv
+from dataclasses import dataclass
 from operator import itemgetter
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Mapping
 
 from fundpool.errors import InvalidInput
 
@@ -25,13 +29,27 @@ ALIASES = {"交易号": "transaction_id", "交易单号": "transaction_id", "时
            "币种": "currency", "备注": "purpose"}
 
 
-def read_rows(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
-    """(line number, values in FIELDS order) pairs for every non-blank row; the header is
-    line 1. Values are as the file has them (not stripped); a missing one is ""."""
+@dataclass(frozen=True)
+class Columns:
+    """A file's columns: those it must have, those it may have, the order of the values in
+    every row read, and other header names (e.g. Chinese) for them."""
+
+    required: tuple[str, ...]
+    optional: tuple[str, ...]
+    order: tuple[str, ...]
+    aliases: Mapping[str, str]
+
+
+DONATIONS = Columns(REQUIRED, OPTIONAL, FIELDS, ALIASES)
+
+
+def read_rows(path: Path, columns: Columns = DONATIONS) -> Iterator[tuple[int, tuple[str, ...]]]:
+    """(line number, values in ``columns.order``) pairs for every non-blank row; the header
+    is line 1. Values are as the file has them (not stripped); a missing one is ""."""
     if path.suffix.lower() == ".xlsx":
-        yield from _xlsx(path)
+        yield from _xlsx(path, columns)
     else:
-        yield from _csv(path)
+        yield from _csv(path, columns)
 
 
 def estimate_rows(path: Path) -> int:
@@ -48,18 +66,20 @@ def estimate_rows(path: Path) -> int:
                    - 1, 0)
 
 
-def _positions(header: list) -> list[int | None]:
-    """Where each of FIELDS sits in the header (None: absent)."""
-    names = [ALIASES.get(str(h or "").strip(), str(h or "").strip().lower()) for h in header]
-    missing = [name for name in REQUIRED if name not in names]
+def _positions(header: list, columns: Columns) -> list[int | None]:
+    """Where each of ``columns.order`` sits in the header (None: absent)."""
+    names = [columns.aliases.get(str(h or "").strip(), str(h or "").strip().lower())
+             for h in header]
+    missing = [name for name in columns.required if name not in names]
     if missing:
         raise InvalidInput(f"the file lacks the column(s) {', '.join(missing)}; expected "
-                           f"{', '.join(REQUIRED)} (and optionally {', '.join(OPTIONAL)})", "file")
-    return [names.index(field) if field in names else None for field in FIELDS]
+                           f"{', '.join(columns.required)} (and optionally "
+                           f"{', '.join(columns.optional)})", "file")
+    return [names.index(field) if field in names else None for field in columns.order]
 
 
 def _picker(positions: list[int | None]):
-    """A function from a row's values (a list it may extend) to the FIELDS tuple: short
+    """A function from a row's values (a list it may extend) to the ordered tuple: short
     rows are padded, an absent column reads as ""."""
     width = max(p for p in positions if p is not None) + 1
     get = itemgetter(*(p if p is not None else -1 for p in positions))
@@ -72,13 +92,13 @@ def _picker(positions: list[int | None]):
     return pick
 
 
-def _csv(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
+def _csv(path: Path, columns: Columns) -> Iterator[tuple[int, tuple[str, ...]]]:
     with path.open("rb") as raw:
         encoding = _encoding(raw.read(1 << 16))
     with path.open(encoding=encoding, newline="") as handle:
         reader = csv.reader(_without_nul(handle))
         try:
-            pick = _picker(_positions(next(reader)))
+            pick = _picker(_positions(next(reader), columns))
         except StopIteration:
             raise InvalidInput("the file is empty", "file") from None
         except UnicodeDecodeError:
@@ -120,7 +140,7 @@ def _encoding(head: bytes) -> str:
         raise InvalidInput("the file is neither UTF-8 nor GBK text", "file") from None
 
 
-def _xlsx(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
+def _xlsx(path: Path, columns: Columns) -> Iterator[tuple[int, tuple[str, ...]]]:
     from openpyxl import load_workbook
     try:
         book = load_workbook(path, read_only=True, data_only=True)
@@ -128,7 +148,7 @@ def _xlsx(path: Path) -> Iterator[tuple[int, tuple[str, ...]]]:
         raise InvalidInput("the file is not a readable XLSX workbook", "file") from None
     try:
         rows = book.worksheets[0].iter_rows(values_only=True)
-        pick = _picker(_positions(list(next(rows, ()) or ())))
+        pick = _picker(_positions(list(next(rows, ()) or ()), columns))
         for line, values in enumerate(rows, start=2):
             if values and any(v not in (None, "") for v in values):
                 yield line, pick([_cell(v) for v in values])

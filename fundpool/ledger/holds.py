@@ -31,6 +31,21 @@ class NewLeg:
     amount: int
 
 
+#: Holds of these kinds belong to an operation — a grant approved from matching — and are
+#: paid or released through it, never directly, so its record stays true.
+OPERATION_KINDS = ("disbursement",)
+
+
+def check_manual(kind: str, hold_id: int | None = None) -> None:
+    """Refuse to make, commit or void by hand a hold an operation owns."""
+    if kind not in OPERATION_KINDS:
+        return
+    if hold_id is None:
+        raise InvalidInput(f"kind {kind!r} is kept for grants approved from matching", "kind")
+    raise Conflict(f"hold {hold_id} holds a grant's money; pay or release it through its "
+                   "match (/api/v1/matching/matches/…)", "hold_id")
+
+
 def create_hold(session: Session, actor: Actor, legs: list[NewLeg], *, kind: str, memo: str = "",
                 expires_at: datetime | None = None) -> Hold:
     if not legs:

@@ -167,6 +167,27 @@ def test_hold_commit_partially_over_http(client, admin, funded):
     assert client.post(f"/api/v1/holds/{made.json['id']}/void", headers=admin).status_code == 409
 
 
+def test_a_grants_hold_is_paid_or_released_only_through_its_match(client, db, admin, funded,
+                                                                   snapshot):
+    from fundpool.audit.log import Actor
+    from fundpool.funds.service import get_fund
+    from fundpool.matching.grants import Portion, hold_grant
+    with db.transaction() as session:
+        hold_id = hold_grant(session, Actor("test"), [Portion(get_fund(session, STREET), 100_00)],
+                             "长者助餐").id
+    before = snapshot()
+    for action in ("commit", "void"):
+        response = client.post(f"/api/v1/holds/{hold_id}/{action}", headers=admin, json={})
+        assert response.status_code == 409
+        assert "through its match" in response.json["detail"]
+    made = client.post("/api/v1/holds", headers=admin, json={
+        "kind": "disbursement", "memo": "x",
+        "legs": [{"account": bank(STREET), "counter_account": cost(STREET), "amount": "1.00"}]})
+    assert made.status_code == 422
+    assert [e["field"] for e in made.json["errors"]] == ["kind"]
+    assert snapshot() == before
+
+
 def test_periods_over_http(client, shenzhen, admin):
     city = shenzhen.headers("city_admin")
     assert client.post("/api/v1/periods/2026-01/close", headers=admin).status_code == 403

@@ -28,6 +28,7 @@ class Holds(MethodView):
     def post(self, body):
         """Reserve money on one or more accounts; the legs commit or void as one unit."""
         session = db_session()
+        holds.check_manual(body["kind"])
         legs = []
         for index, item in enumerate(body["legs"]):
             account = get_account(session, item["account"], f"legs.{index}.account")
@@ -88,4 +89,5 @@ def _writable(session, hold_id: int):
     hold = holds.get_hold(session, hold_id)
     require_writable(principal(), [(f"legs.{i}.account", leg.account)
                                    for i, leg in enumerate(hold.legs)])
+    holds.check_manual(hold.kind, hold.id)
     return hold

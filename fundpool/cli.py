@@ -258,11 +258,12 @@ def checkpoint() -> None:
 @main.command()
 @_friendly
 def scheduler() -> None:
-    """Run the scheduled jobs (hold expiry, idempotency keys) until stopped."""
+    """Run the scheduled jobs (hold expiry, idempotency keys, matching) until stopped."""
     with _app() as (app, database):
         settings = app.config["FUNDPOOL"]
         jobs.sweep_holds(database)
-        click.echo(f"scheduler: sweeping holds every {settings['hold_sweep_seconds']} s")
+        click.echo(f"scheduler: sweeping holds every {settings['hold_sweep_seconds']} s, "
+                   f"matching at '{settings['matching_cron']}' (Asia/Shanghai)")
         jobs.build_scheduler(database, settings).start()
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import logging
 
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
 
 from fundpool.audit.log import Actor
 from fundpool.db import Database, utcnow
 from fundpool.idempotency import purge_keys
 from fundpool.job_lock import run_alone
 from fundpool.ledger.holds import expire_holds
+from fundpool.settings import ConfigError
 
 log = logging.getLogger("fundpool.jobs")
 SCHEDULER = Actor("scheduler")
@@ -34,6 +36,24 @@ def forget_idempotency_keys(database: Database, keep_hours: int) -> int:
         return purge_keys(session, utcnow(), keep_hours)
 
 
+def match_on_schedule(database: Database) -> int:
+    """Let lapsed grants go (their holds expired), then run matching; the run's id."""
+    from fundpool.matching import approval, runs  # the engine loads scipy: only when needed
+    with database.transaction() as session:
+        lapsed = approval.lapse_expired(session, SCHEDULER)
+    if lapsed:
+        log.info("lapsed grants released", extra={"fields": {"matches": lapsed}})
+    return runs.run_matching(database, SCHEDULER)
+
+
+def matching_trigger(cron: str) -> CronTrigger:
+    try:
+        return CronTrigger.from_crontab(cron, timezone="Asia/Shanghai")
+    except ValueError as exc:
+        raise ConfigError(f"matching_cron {cron!r} is not a crontab schedule such as "
+                          f"'0 2 * * *': {exc}") from None
+
+
 def build_scheduler(database: Database, settings: dict) -> BlockingScheduler:
     """Every job runs alone across processes (job_lock) and missed runs coalesce."""
     scheduler = BlockingScheduler(timezone="Asia/Shanghai")
@@ -44,4 +64,6 @@ def build_scheduler(database: Database, settings: dict) -> BlockingScheduler:
                       args=[database, "forget_idempotency_keys", forget_idempotency_keys,
                             settings["idempotency_key_hours"]],
                       id="forget_idempotency_keys", **common)
+    scheduler.add_job(run_alone, matching_trigger(settings["matching_cron"]),
+                      args=[database, "matching", match_on_schedule], id="matching", **common)
     return scheduler

@@ -55,6 +55,9 @@ SETTINGS: tuple[Setting, ...] = (
             minimum=24),
     Setting("hold_sweep_seconds", int, 60,
             "How often the scheduler voids holds past their expiry.", minimum=5),
+    Setting("matching_cron", str, "0 2 * * *",
+            "When the scheduler runs matching: crontab fields (minute hour day month weekday), "
+            "Asia/Shanghai time."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -47,10 +47,10 @@ def test_old_idempotency_keys_are_forgotten(db, shenzhen):
         assert session.scalars(select(IdempotencyKey.key)).all() == ["new"]
 
 
-def test_the_schedule_has_both_jobs(db, app):
+def test_the_schedule_has_its_three_jobs(db, app):
     scheduler = jobs.build_scheduler(db, app.config["FUNDPOOL"])
     assert sorted(job.id for job in scheduler.get_jobs()) == ["forget_idempotency_keys",
-                                                             "sweep_holds"]
+                                                             "matching", "sweep_holds"]
 
 
 def _hold_the_lock(url, job, acquired, release):
@@ -83,7 +83,18 @@ def test_a_job_running_in_another_process_is_not_run_again_at_once(db, database_
 
 
 def test_the_scheduler_runs_every_job_alone_and_coalesces_missed_runs(db):
-    scheduler = jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24})
+    scheduler = jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24,
+                                          "matching_cron": "0 2 * * *"})
     for job in scheduler.get_jobs():
         assert job.func.__name__ == "run_alone"
         assert job.coalesce and job.max_instances == 1
+    assert str(scheduler.get_job("matching").trigger.timezone) == "Asia/Shanghai"
+
+
+def test_a_bad_matching_schedule_stops_the_scheduler_with_a_message(db):
+    import pytest
+
+    from fundpool.settings import ConfigError
+    with pytest.raises(ConfigError, match="matching_cron 'at two' is not a crontab"):
+        jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24,
+                                  "matching_cron": "at two"})

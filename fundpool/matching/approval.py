@@ -1,0 +1,194 @@
+"""Deciding on a proposed match, then paying the grant it becomes.
+
+- **Approve** (an admin whose subtree holds the proposal and every paying fund —
+  ``pools_involved`` names them for the caller to check): the match must still be
+  what its run saw (proposal in reserve with the same budget, every need open, every
+  fund open with its share available), else it is *stale* and refused. Then each
+  share is held on its fund (one hold, ``grants.hold_grant``), the proposal becomes
+  funded and its needs matched, all in the caller's transaction.
+- **Reject** a proposed match, with a reason: nothing was held, nothing moves.
+- **Disburse** an instalment of an approved grant: split across the funds in
+  proportion to what each still holds, to the fen (``split``), and paid by
+  ``grants.pay_instalment``.
+- **Complete**: what was not paid is released, the proposal is completed and its
+  needs served. **Cancel** (or a lapse, when the hold expires): what is held is
+  released, the proposal expires and its needs return to the register.
+
+The match row is locked first in every step, so two admins deciding at once cannot
+both succeed.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundpool.audit.log import Actor, record
+from fundpool.db import utcnow
+from fundpool.errors import Conflict, InvalidInput, NotFound
+from fundpool.ledger import holds
+from fundpool.ledger.balances import current
+from fundpool.ledger.models import Hold
+from fundpool.ledger.money import format_amount
+from fundpool.ledger.posting import today
+from fundpool.matching import grants, needs, proposals
+from fundpool.matching.grants import Instalment, Portion
+from fundpool.matching.run_models import RunMatch
+from fundpool.pools.models import Pool
+
+
+def get_match(session: Session, match_id: int, lock: bool = False) -> RunMatch:
+    stmt = select(RunMatch).where(RunMatch.id == match_id)
+    match = session.scalar(stmt.with_for_update(of=RunMatch) if lock else stmt)
+    if match is None:
+        raise NotFound(f"there is no match {match_id}", "match_id")
+    return match
+
+
+def pools_involved(match: RunMatch) -> list[Pool]:
+    """The pools an approver must hold: the proposal's and every paying fund's."""
+    return [match.proposal.pool] + [share.fund.pool for share in match.shares]
+
+
+def approve(session: Session, actor: Actor, match_id: int) -> RunMatch:
+    match = _locked(session, match_id, "proposed", "approved")
+    proposal = proposals.get_proposal(session, match.proposal_id, lock=True)
+    _still_current(session, match, proposal)
+    for status in ("matched", "funded"):
+        proposals.transition(session, actor, proposal, status)
+    for row in match.needs:
+        needs.change_status(session, actor, row.need_id, "matched", f"match {match.id}")
+    hold = grants.hold_grant(
+        session, actor, [Portion(share.fund, share.amount) for share in match.shares],
+        memo=f"{proposal.title} (proposal {proposal.id}, match {match.id})"[:500])
+    match.hold_id = hold.id
+    _decide(session, actor, match, "approved")
+    return match
+
+
+def reject(session: Session, actor: Actor, match_id: int, reason: str) -> RunMatch:
+    if not reason.strip():
+        raise InvalidInput("a rejection needs a reason", "reason")
+    match = _locked(session, match_id, "proposed", "rejected")
+    match.rejection_reason = reason.strip()[:500]
+    _decide(session, actor, match, "rejected")
+    return match
+
+
+def disburse(session: Session, actor: Actor, match_id: int, amount: int,
+             effective_date: date | None = None, memo: str = "") -> Instalment:
+    match = _locked(session, match_id, "approved", "paid")
+    left = match.budget - match.paid
+    if amount <= 0 or amount > left:
+        raise InvalidInput(f"between 0.01 and {format_amount(left, 'CNY')} CNY of this grant "
+                           "is still to be paid", "amount")
+    hold = holds.get_hold(session, match.hold_id)
+    amounts = split(amount, [leg.amount for leg in hold.legs])
+    paid = grants.pay_instalment(
+        session, actor, hold.id, amounts, effective_date or today(),
+        memo or f"grant for proposal {match.proposal_id}, match {match.id}")
+    match.paid += amount
+    match.hold_id = paid.rest.id if paid.rest is not None else None
+    record(session, actor, "grant.disburse", "run_match", match.id, amount=amount,
+           grant_entry=paid.grant.id, payment_entry=paid.payment.id)
+    return paid
+
+
+def complete(session: Session, actor: Actor, match_id: int) -> RunMatch:
+    """The project is done: release what was not paid, serve its needs."""
+    match = _locked(session, match_id, "approved", "completed")
+    _release(session, actor, match)
+    proposal = proposals.get_proposal(session, match.proposal_id, lock=True)
+    proposals.transition(session, actor, proposal, "completed")
+    for row in match.needs:
+        needs.change_status(session, actor, row.need_id, "served", f"match {match.id}")
+    _decide(session, actor, match, "completed")
+    return match
+
+
+def cancel(session: Session, actor: Actor, match_id: int, reason: str) -> RunMatch:
+    """The project will not go on: release what is held, let its needs be matched again."""
+    if not reason.strip():
+        raise InvalidInput("a cancellation needs a reason", "reason")
+    match = _locked(session, match_id, "approved", "cancelled")
+    _release(session, actor, match)
+    _lapse(session, actor, match, reason.strip())
+    return match
+
+
+def lapse_expired(session: Session, actor: Actor) -> list[int]:
+    """Grants whose hold expired (the scheduler's sweep voided it): the project lapses."""
+    lapsed = session.scalars(
+        select(RunMatch).join(Hold, Hold.id == RunMatch.hold_id)
+        .where(RunMatch.status == "approved", Hold.status == "expired")
+        .order_by(RunMatch.id).with_for_update(of=RunMatch)).all()
+    for match in lapsed:
+        match.hold_id = None
+        _lapse(session, actor, match, "its held money expired")
+    return [match.id for match in lapsed]
+
+
+def split(amount: int, weights: list[int]) -> list[int]:
+    """``amount`` shared in proportion to ``weights``, to the fen, summing exactly: each
+    part rounded down, the remaining fen to the largest remainders (ties: earlier part).
+    No part exceeds its weight when ``amount`` ≤ ``sum(weights)``."""
+    total = sum(weights)
+    parts = [amount * weight // total for weight in weights]
+    order = sorted(range(len(weights)), key=lambda i: (-(amount * weights[i] % total), i))
+    for index in order[:amount - sum(parts)]:
+        parts[index] += 1
+    return parts
+
+
+def _locked(session: Session, match_id: int, expected: str, doing: str) -> RunMatch:
+    match = get_match(session, match_id, lock=True)
+    if match.status != expected:
+        hint = " (a newer run replaced it; decide on the newest run's matches)" \
+            if match.status == "superseded" else ""
+        raise Conflict(f"match {match_id} is {match.status}, not {expected}, so it cannot be "
+                       f"{doing}{hint}", "match_id")
+    return match
+
+
+def _still_current(session: Session, match: RunMatch, proposal) -> None:
+    """Refuse a stale match: the world it was proposed for has changed."""
+    def stale(why: str) -> Conflict:
+        return Conflict(f"match {match.id} is stale: {why}; run matching again", "match_id")
+    if proposal.status != "in_reserve":
+        raise stale(f"proposal {proposal.id} is {proposal.status}, not in reserve")
+    if proposal.budget != match.budget:
+        raise stale(f"proposal {proposal.id}'s budget changed")
+    for row in match.needs:
+        if row.need.status != "open":
+            raise stale(f"need {row.need_id} is {row.need.status}")
+    for share in match.shares:
+        if not share.fund.is_open:
+            raise stale(f"fund {share.fund.code} is closed")
+        available = current(session, grants.bank(share.fund)).available
+        if available < share.amount:
+            raise stale(f"fund {share.fund.code} has {format_amount(available, 'CNY')} CNY "
+                        f"available, its share is {format_amount(share.amount, 'CNY')}")
+
+
+def _release(session: Session, actor: Actor, match: RunMatch) -> None:
+    if match.hold_id is not None:
+        grants.void_grant(session, actor, match.hold_id)
+        match.hold_id = None
+
+
+def _lapse(session: Session, actor: Actor, match: RunMatch, reason: str) -> None:
+    proposal = proposals.get_proposal(session, match.proposal_id, lock=True)
+    proposals.transition(session, actor, proposal, "expired", reason)
+    for row in match.needs:
+        needs.change_status(session, actor, row.need_id, "open", f"match {match.id}: {reason}")
+    match.rejection_reason = reason[:500]
+    _decide(session, actor, match, "cancelled")
+
+
+def _decide(session: Session, actor: Actor, match: RunMatch, status: str) -> None:
+    match.status, match.decided_by, match.decided_at = status, actor.name, utcnow()
+    session.flush()
+    record(session, actor, f"match.{status}", "run_match", match.id,
+           proposal_id=match.proposal_id, hold_id=match.hold_id)

@@ -1,0 +1,138 @@
+"""A matching run: read what is open, let the engine decide, record what it proposes.
+
+The run is recorded as ``running`` first (so anyone can see one is under way), the
+inputs are read in one short transaction, the engine solves with no session open,
+and the result is written in another transaction that also retires the matches of
+earlier runs nobody decided on (``superseded``): only the newest run's proposals
+can be approved. A run changes no money and no need or proposal; a failure is kept
+on the run with its message.
+
+What the engine sees is what is free now: open needs, proposals in reserve, and for
+each open fund the *available* CNY on its bank account (balance less holds), so a
+later run never proposes money already held or needs already matched.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from datetime import date
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from fundpool.audit.log import Actor, record
+from fundpool.db import Database, utcnow
+from fundpool.funds.models import Fund
+from fundpool.ledger.models import Account
+from fundpool.ledger.posting import today
+from fundpool.matching import problem
+from fundpool.matching.engine import match
+from fundpool.matching.inputs import load_inputs
+from fundpool.matching.proposals import pool_path
+from fundpool.matching.run_models import MatchingRun, RunMatch, RunMatchNeed, RunShare
+
+log = logging.getLogger("fundpool.matching")
+
+
+def run_matching(database: Database, actor: Actor, on: date | None = None,
+                 time_limit: float = 50.0) -> int:
+    """The scheduled run: no transaction stays open while the engine solves. The run's id
+    (its status says how it went)."""
+    with database.transaction() as session:
+        run = MatchingRun(trigger="schedule", triggered_by=actor.name)
+        session.add(run)
+        session.flush()
+        run_id = run.id
+    try:
+        with database.transaction() as session:
+            inputs = read_problem(session, on or today(), time_limit)
+        started = time.perf_counter()
+        solution = match(inputs)
+        with database.transaction() as session:
+            _record(session, actor, run_id, inputs, solution, time.perf_counter() - started)
+    except Exception as exc:  # noqa: BLE001 - the run must end in a state it shows
+        log.exception("matching run %s failed", run_id)
+        with database.transaction() as session:
+            session.execute(update(MatchingRun).where(MatchingRun.id == run_id).values(
+                status="failed", finished_at=utcnow(), message=str(exc)[:500]))
+    return run_id
+
+
+def run_now(session: Session, actor: Actor, on: date | None = None,
+            time_limit: float = 50.0) -> MatchingRun:
+    """A run asked for by a person, in the caller's transaction (the API's): read, solve,
+    record. The transaction stays open while the engine solves (milliseconds at a
+    street's scale; on SQLite other writers wait meanwhile)."""
+    run = MatchingRun(trigger="person", triggered_by=actor.name)
+    session.add(run)
+    session.flush()
+    inputs = read_problem(session, on or today(), time_limit)
+    started = time.perf_counter()
+    solution = match(inputs)
+    _record(session, actor, run.id, inputs, solution, time.perf_counter() - started)
+    return run
+
+
+def read_problem(session: Session, on: date, time_limit: float) -> problem.Problem:
+    needs, proposals = load_inputs(session, on)
+    return problem.Problem(
+        needs=tuple(problem.Need(
+            id=n.id, pool_path=n.pool_path, category=n.category, people=n.people,
+            urgency=n.urgency, estimated_cost=n.estimated_cost, survey_date=n.survey_date)
+            for n in needs),
+        proposals=tuple(problem.Proposal(
+            id=p.id, categories=p.categories, area=p.area, area_paths=p.area_paths,
+            budget=p.budget, capacity=p.capacity, submitted_on=p.submitted_on)
+            for p in proposals),
+        funds=_funds(session), on=on, time_limit=time_limit)
+
+
+def _funds(session: Session) -> tuple[problem.Fund, ...]:
+    """Every open fund with CNY available on its bank account (balance less holds)."""
+    available = Account.balance - Account.pending
+    rows = session.execute(
+        select(Fund, available).join(Account, Account.code == Fund.code + ":1002:CNY")
+        .where(Fund.closed_at.is_(None), available > 0).order_by(Fund.id)).all()
+    return tuple(problem.Fund(
+        id=fund.id, code=fund.code, pool_path=pool_path(fund.pool.code, fund.pool.level_enum),
+        available=int(money), categories=frozenset(fund.categories or ()),
+        area=frozenset(fund.area_codes or ()), valid_from=fund.valid_from,
+        valid_to=fund.valid_to, per_grant_limit=fund.per_grant_limit)
+        for fund, money in rows)
+
+
+def _record(session: Session, actor: Actor, run_id: int, inputs: problem.Problem,
+            solution: problem.Solution, seconds: float) -> None:
+    session.execute(update(RunMatch).where(RunMatch.status == "proposed",
+                                           RunMatch.run_id != run_id)
+                    .values(status="superseded"))
+    budgets = {p.id: p.budget for p in inputs.proposals}
+    for found in solution.matches:
+        reasons = dict(found.need_reasons)
+        row = RunMatch(run_id=run_id, proposal_id=found.proposal_id, people=found.people,
+                       budget=budgets[found.proposal_id], reasons=_plain(found.reasons))
+        row.needs = [RunMatchNeed(need_id=need_id, reasons=_plain(reasons.get(need_id, ())))
+                     for need_id in found.need_ids]
+        row.shares = [RunShare(position=index, fund_id=share.fund_id, amount=share.amount,
+                               reasons=_plain(share.reasons))
+                      for index, share in enumerate(found.shares)]
+        session.add(row)
+    run = session.get(MatchingRun, run_id)
+    run.status, run.finished_at = "done", utcnow()
+    run.needs_seen, run.proposals_seen = len(inputs.needs), len(inputs.proposals)
+    run.funds_seen = len(inputs.funds)
+    run.objective, run.bound, run.gap = solution.objective, solution.bound, solution.gap
+    run.method, run.optimal, run.seconds = solution.method, solution.optimal, seconds
+    run.stats = {key: value for key, value in solution.stats.items()
+                 if isinstance(value, (int, float, str, bool))}
+    session.flush()
+    record(session, actor, "matching.run", "matching_run", run_id,
+           matches=len(solution.matches), objective=solution.objective, gap=solution.gap)
+
+
+def _plain(reasons) -> list[dict]:
+    """Reasons as JSON: ``[{"code": …, "params": {…}}]``."""
+    return [{"code": reason.code, "params": dict(reason.params)} for reason in reasons]
+
+

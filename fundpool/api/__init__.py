@@ -11,6 +11,7 @@ from fundpool.api.donations.imports import blp as imports_blp
 from fundpool.api.donations.resources import blp as donations_blp
 from fundpool.api.funds.allocations import blp as allocations_blp
 from fundpool.api.funds.resources import blp as funds_blp
+from fundpool.api.grants.resources import blp as matching_blp
 from fundpool.api.health import blp as health_blp
 from fundpool.api.ledger.accounts import blp as accounts_blp
 from fundpool.api.ledger.entries import blp as entries_blp
@@ -31,7 +32,7 @@ def init_api(app: Flask, max_request_bytes: int) -> FundpoolApi:
     api = FundpoolApi(app)
     for blueprint in (health_blp, pools_blp, tokens_blp, funds_blp, allocations_blp,
                       donations_blp, imports_blp, accounts_blp, entries_blp, holds_blp, periods_blp,
-                      verification_blp, audit_blp):
+                      verification_blp, audit_blp, matching_blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(FundpoolError, problems.from_domain)
     app.register_error_handler(Exception, problems.internal_error)

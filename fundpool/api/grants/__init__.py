@@ -1,0 +1,1 @@
+"""Matching runs, the matches they propose, and the grants approved matches become."""

@@ -1,0 +1,159 @@
+"""Matching endpoints: run the engine now, read runs, decide on matches, pay grants."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import Blueprint
+from sqlalchemy import select
+
+from fundpool.api.grants.schemas import (DisbursementInSchema, DisbursementSchema, MatchSchema,
+                                         ReasonInSchema, RunInSchema, RunSchema,
+                                         RunSummarySchema)
+from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_body, page_schema
+from fundpool.api.requests import db_session, principal
+from fundpool.api.spec import documents_errors
+from fundpool.api.writes import unit_of_work
+from fundpool.auth.principal import require_admin_of, require_role
+from fundpool.errors import InvalidInput, NotFound
+from fundpool.ledger.money import parse_amount
+from fundpool.ledger.posting import today
+from fundpool.matching import approval, runs
+from fundpool.matching.run_models import MatchingRun, RunMatch
+from fundpool.paging import keyset_page
+
+blp = Blueprint("matching", __name__, url_prefix="/api/v1/matching",
+                description="Matching runs, their proposed matches, approval and grants. Reasons "
+                            "are rendered in Chinese or English (?lang=zh-CN|en or "
+                            "Accept-Language).")
+
+
+def _readable() -> None:
+    require_role(principal(), "admin", "auditor")
+
+
+def _decidable(match: RunMatch) -> None:
+    """An approver's subtree holds the proposal and every paying fund."""
+    for pool in approval.pools_involved(match):
+        require_admin_of(principal(), pool.code, "match_id")
+
+
+@blp.route("/runs")
+class Runs(MethodView):
+    @blp.arguments(PageArgsSchema, **QUERY)
+    @blp.response(200, page_schema(RunSummarySchema, "RunPageSchema"))
+    @documents_errors(blp, 403)
+    def get(self, args):
+        """List matching runs, oldest first (admins and auditors)."""
+        _readable()
+        return page_body(keyset_page(db_session(), select(MatchingRun), MatchingRun.id,
+                                     decode_cursor(args["cursor"], int), args["limit"]))
+
+    @unit_of_work(blp)
+    @blp.arguments(RunInSchema)
+    @blp.response(201, RunSchema)
+    @documents_errors(blp, 403)
+    def post(self, body):
+        """Run the matching engine now over the open needs, the proposals in reserve and the
+        funds' available money; the run and its proposed matches. Moves no money."""
+        require_role(principal(), "admin")
+        on = body["on"] or today()
+        if on < today():
+            raise InvalidInput(f"on {on} is in the past; grants are made today or later", "on")
+        return runs.run_now(db_session(), principal().actor, on)
+
+
+@blp.route("/runs/<int:run_id>")
+class Run(MethodView):
+    @blp.response(200, RunSchema)
+    @documents_errors(blp, 403, 404)
+    def get(self, run_id):
+        """A run with its matches, their needs, shares and reasons."""
+        _readable()
+        run = db_session().get(MatchingRun, run_id)
+        if run is None:
+            raise NotFound(f"there is no matching run {run_id}", "run_id")
+        return run
+
+
+@blp.route("/matches/<int:match_id>")
+class Match(MethodView):
+    @blp.response(200, MatchSchema)
+    @documents_errors(blp, 403, 404)
+    def get(self, match_id):
+        """One match: its needs, each fund's share, the reasons, and what was paid."""
+        _readable()
+        return approval.get_match(db_session(), match_id)
+
+
+def _decided(match_id: int) -> RunMatch:
+    """The match, once the caller is shown to be one who may decide on it."""
+    match = approval.get_match(db_session(), match_id)
+    _decidable(match)
+    return match
+
+
+@blp.route("/matches/<int:match_id>/approve")
+class Approve(MethodView):
+    @unit_of_work(blp)
+    @blp.response(200, MatchSchema)
+    @documents_errors(blp, 403, 404, 409)
+    def post(self, match_id):
+        """Approve a proposed match: each fund's share is held, the proposal is funded and
+        its needs matched. Refused (409) if the match is stale or already decided."""
+        _decided(match_id)
+        return approval.approve(db_session(), principal().actor, match_id)
+
+
+@blp.route("/matches/<int:match_id>/reject")
+class Reject(MethodView):
+    @unit_of_work(blp)
+    @blp.arguments(ReasonInSchema)
+    @blp.response(200, MatchSchema)
+    @documents_errors(blp, 403, 404, 409)
+    def post(self, body, match_id):
+        """Reject a proposed match, with a reason. Nothing was held."""
+        _decided(match_id)
+        return approval.reject(db_session(), principal().actor, match_id, body["reason"])
+
+
+@blp.route("/matches/<int:match_id>/complete")
+class Complete(MethodView):
+    @unit_of_work(blp)
+    @blp.response(200, MatchSchema)
+    @documents_errors(blp, 403, 404, 409)
+    def post(self, match_id):
+        """The project is done: what was not paid out is released; its needs are served."""
+        _decided(match_id)
+        return approval.complete(db_session(), principal().actor, match_id)
+
+
+@blp.route("/matches/<int:match_id>/cancel")
+class Cancel(MethodView):
+    @unit_of_work(blp)
+    @blp.arguments(ReasonInSchema)
+    @blp.response(200, MatchSchema)
+    @documents_errors(blp, 403, 404, 409)
+    def post(self, body, match_id):
+        """The project will not go on: what is held is released, the proposal expires and
+        its needs return to the register."""
+        _decided(match_id)
+        return approval.cancel(db_session(), principal().actor, match_id, body["reason"])
+
+
+@blp.route("/matches/<int:match_id>/disbursements")
+class Disbursements(MethodView):
+    @unit_of_work(blp)
+    @blp.arguments(DisbursementInSchema)
+    @blp.response(201, DisbursementSchema)
+    @documents_errors(blp, 403, 404, 409)
+    def post(self, body, match_id):
+        """Pay an instalment of an approved grant, shared across its funds in proportion to
+        what each still holds: Dr 5101 / Cr 2209 (restrictions released), then the held
+        money out of the bank, Dr 2209 / Cr 1002."""
+        session = db_session()
+        _decided(match_id)
+        paid = approval.disburse(session, principal().actor, match_id,
+                                 parse_amount(body["amount"], "CNY", "amount"),
+                                 body["effective_date"], body["memo"])
+        return {"match": approval.get_match(session, match_id), "grant_entry_id": paid.grant.id,
+                "payment_entry_id": paid.payment.id}

@@ -1,0 +1,101 @@
+"""Matching over HTTP: run now, read the reasons in Chinese or English, approve, pay, complete."""
+
+from datetime import date
+
+import pytest
+
+from fundpool.donations import service
+from fundpool.funds.service import get_fund
+from fundpool.ledger.posting import today
+from fundpool.matching import needs, proposals
+from tests.factories import ACTOR
+
+STREET, BINHE = "440304001", "440304001001"
+
+
+@pytest.fixture
+def scene(db, shenzhen):
+    """A crisis need in 滨河社区, a project in reserve for it, 3,000.00 in the street's pool."""
+    with db.transaction() as session:
+        donor = service.create_donor(session, ACTOR, service.NewDonor("enterprise", "平安银行"))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=get_fund(session, STREET), amount=3_000_00, currency="CNY",
+            channel="bank_transfer", channel_ref="G-1", received_date=today(),
+            issue_receipt=False))
+        needs.create_need(session, ACTOR, needs.NewNeed(
+            pool_code=BINHE, category="elderly_in_difficulty", people=6, urgency="crisis",
+            estimated_cost=600_00, survey_date=date(2026, 11, 2)))
+        proposal = proposals.create_proposal(session, ACTOR, proposals.NewProposal(
+            organisation="福田区长者服务社", title="滨河长者助餐", categories=("elderly_in_difficulty",),
+            area_codes=(BINHE,), budget=1_200_00, capacity=10, duration_days=60))
+        proposals.submit(session, ACTOR, proposal)
+        proposals.review(session, ACTOR, proposal, accept=True)
+    return shenzhen
+
+
+def run(client, headers, **query):
+    response = client.post("/api/v1/matching/runs", headers=headers, query_string=query, json={})
+    assert response.status_code == 201, response.json
+    return response.json
+
+
+def test_a_run_over_http_explains_its_match_in_chinese_and_english(client, scene):
+    admin = scene.headers("street_admin")
+    body = run(client, admin)
+    assert (body["status"], body["trigger"], body["needs_seen"]) == ("done", "person", 1)
+    assert body["gap"] is not None and body["bound"] >= body["objective"]
+    [match] = body["matches"]
+    assert (match["status"], match["budget"], match["people"]) == ("proposed", "1200.00", 6)
+    assert [(s["fund"], s["amount"]) for s in match["shares"]] == [(STREET, "1200.00")]
+    zh = [reason["text"] for need in match["needs"] for reason in need["reasons"]]
+    assert any("特殊困难老人" in text for text in zh)
+    english = client.get(f"/api/v1/matching/matches/{match['id']}?lang=en", headers=admin).json
+    texts = [reason["text"] for need in english["needs"] for reason in need["reasons"]]
+    assert any("elderly" in text.lower() for text in texts)
+
+
+def test_only_admins_run_and_only_admins_of_every_pool_involved_decide(client, scene):
+    assert client.post("/api/v1/matching/runs", headers=scene.headers("auditor"),
+                       json={}).status_code == 403
+    past = client.post("/api/v1/matching/runs", headers=scene.headers("street_admin"),
+                       json={"on": "2020-01-01"})
+    assert (past.status_code, past.json["errors"][0]["field"]) == (422, "on")
+    assert client.get("/api/v1/matching/runs",
+                      headers=scene.headers("foundation")).status_code == 403
+    match = run(client, scene.headers("street_admin"))["matches"][0]
+    url = f"/api/v1/matching/matches/{match['id']}/approve"
+    refused = client.post(url, headers=scene.headers("other_street_admin"))
+    assert refused.status_code == 403
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert client.get("/api/v1/matching/runs", headers=scene.headers("auditor")).json["items"]
+
+
+def test_approve_pay_and_complete_over_http(client, scene):
+    admin = scene.headers("street_admin")
+    match = run(client, admin)["matches"][0]
+    base = f"/api/v1/matching/matches/{match['id']}"
+    approved = client.post(f"{base}/approve", headers=admin)
+    assert approved.status_code == 200, approved.json
+    assert (approved.json["status"], approved.json["held"]) == ("approved", "1200.00")
+    again = client.post(f"{base}/approve", headers=admin)
+    assert again.status_code == 409
+    assert "approved, not proposed" in again.json["detail"]
+    for amount, status in (("0.00", 422), ("1200.01", 422), (500, 422), ("400.00", 201)):
+        paid = client.post(f"{base}/disbursements", headers=admin, json={"amount": amount})
+        assert paid.status_code == status, paid.json
+    assert paid.json["match"]["paid"] == "400.00"
+    bank = client.get(f"/api/v1/accounts/{STREET}:1002:CNY", headers=admin).json
+    assert (bank["balance"], bank["pending"]) == ("2600.00", "800.00")
+    done = client.post(f"{base}/complete", headers=admin)
+    assert (done.status_code, done.json["status"], done.json["held"]) == (200, "completed", "0.00")
+    bank = client.get(f"/api/v1/accounts/{STREET}:1002:CNY", headers=admin).json
+    assert (bank["balance"], bank["pending"]) == ("2600.00", "0.00")
+
+
+def test_rejecting_without_a_reason_is_refused(client, scene):
+    admin = scene.headers("street_admin")
+    match = run(client, admin)["matches"][0]
+    response = client.post(f"/api/v1/matching/matches/{match['id']}/reject", headers=admin,
+                           json={})
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == ["reason"]

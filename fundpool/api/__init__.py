@@ -18,7 +18,9 @@ from fundpool.api.ledger.entries import blp as entries_blp
 from fundpool.api.ledger.holds import blp as holds_blp
 from fundpool.api.ledger.periods import blp as periods_blp
 from fundpool.api.ledger.verification import blp as verification_blp
+from fundpool.api.needs.resources import blp as needs_blp
 from fundpool.api.pools.resources import blp as pools_blp
+from fundpool.api.proposals.resources import blp as proposals_blp
 from fundpool.api.requests import init_requests
 from fundpool.api.spec import FundpoolApi, api_settings
 from fundpool.api.tokens.resources import blp as tokens_blp
@@ -32,7 +34,7 @@ def init_api(app: Flask, max_request_bytes: int) -> FundpoolApi:
     api = FundpoolApi(app)
     for blueprint in (health_blp, pools_blp, tokens_blp, funds_blp, allocations_blp,
                       donations_blp, imports_blp, accounts_blp, entries_blp, holds_blp, periods_blp,
-                      verification_blp, audit_blp, matching_blp):
+                      verification_blp, audit_blp, needs_blp, proposals_blp, matching_blp):
         api.register_blueprint(blueprint)
     app.register_error_handler(FundpoolError, problems.from_domain)
     app.register_error_handler(Exception, problems.internal_error)

@@ -106,23 +106,24 @@ def import_needs(db: Database, actor: Actor, path: Path, settings: Settings = Se
     with db.sessions() as session:
         checked = _pass(session, actor, path, settings, on, write=False, progress=progress)
     if settings.strict and checked.rejected_count:
-        checked.stopped = (f"strict mode: {checked.rejected_count} bad row(s); nothing was "
-                           "imported")
-        return checked
+        return _stopped(checked)
     recording()
     with db.sessions() as session:
         report = _pass(session, actor, path, settings, on, write=True)
         if settings.strict and report.rejected_count:  # the register changed in between
-            report.stopped = (f"strict mode: {report.rejected_count} bad row(s); nothing was "
-                              "imported")
-            report.imported = report.people = report.estimated_cost = 0
             session.rollback()
-        else:
-            record(session, actor, "need.import", "need_import", settings.job_id or path.name,
-                   file=path.name, rows=report.rows, imported=report.imported,
-                   rejected=report.rejected_count, duplicates=report.duplicate_count)
-            session.commit()
+            return _stopped(report)
+        record(session, actor, "need.import", "need_import", settings.job_id or path.name,
+               file=path.name, rows=report.rows, imported=report.imported,
+               rejected=report.rejected_count, duplicates=report.duplicate_count)
+        session.commit()
     progress(report.rows, report.rows)
+    return report
+
+
+def _stopped(report: Report) -> Report:
+    report.stopped = f"strict mode: {report.rejected_count} bad row(s); nothing was imported"
+    report.imported = report.people = report.estimated_cost = 0
     return report
 
 

@@ -1,0 +1,1 @@
+"""Needs register endpoints, and survey imports into it."""

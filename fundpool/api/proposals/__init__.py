@@ -1,0 +1,1 @@
+"""Reserve pool endpoints: project proposals and their review."""

@@ -297,6 +297,7 @@ def demo(host: str, port: int, workers: int) -> None:
         with database.transaction() as session:
             created, kept = demo_data.load(session, Actor.cli())
             demo_data.load_money(session, Actor.cli())
+            demo_data.load_reserve(session, Actor.cli())
             secret = demo_data.admin_token(session, Actor.cli())
     click.echo(f"demo database: {path} ({created} pools created, {kept} already there)")
     click.echo(f"city admin token (深圳市 440300): {secret}")

@@ -1,5 +1,6 @@
 """The Shenzhen demo: the real city, districts and streets, a few communities each, and
-some funds, donations (with receipts) and an allocation in 福田区 to look at.
+some funds, donations (with receipts) and an allocation in 福田区 to look at, and the needs
+surveyed in some of its communities and the proposals in its reserve pools, for matching.
 
 Community codes and names are illustrative: the NBS community list is not
 shipped, so each street gets three residents' committees numbered 001-003
@@ -24,6 +25,8 @@ from fundpool.funds.allocation import allocate
 from fundpool.funds.models import Fund
 from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
 from fundpool.ledger.posting import today
+from fundpool.matching import needs, proposals
+from fundpool.matching.models import Proposal
 from fundpool.pools.service import NewPool, get_pool, import_pools
 
 CITY = "440300"
@@ -99,4 +102,65 @@ def load_money(session: Session, actor: Actor) -> bool:
             issue_receipt=channel == "bank_transfer"))
     allocate(session, actor, get_fund(session, "440304"), get_fund(session, "440304001"),
              50_000_00, "CNY", today() - timedelta(days=5), "第四季度拨付 (demo)")
+    return True
+
+
+#: (community, category, people, urgency, yuan, days ago, note): a survey of four 福田区 streets
+NEEDS = (
+    ("440304001001", "elderly_in_difficulty", 18, "priority", 54_000, 40, "独居高龄老人助餐、每周两次探访"),
+    ("440304001001", "disability", 6, "crisis", 30_000, 40, "两户重度残疾家庭无障碍改造"),
+    ("440304001002", "elderly_in_difficulty", 25, "priority", 75_000, 35, "失能老人居家照护培训"),
+    ("440304001002", "children_in_difficulty", 9, "priority", 27_000, 35, "课后托管与学业辅导"),
+    ("440304001003", "extreme_poverty", 3, "crisis", 12_000, 30, "突发疾病后生活照料"),
+    ("440304001003", "minimum_living_allowance", 23, "routine", 23_000, 30, "节日慰问与就业咨询"),
+    ("440304002001", "left_behind_children", 11, "routine", 16_500, 28, "暑期陪伴计划"),
+    ("440304002001", "single_mothers", 7, "routine", 14_000, 28, "亲子活动与心理支持小组"),
+    ("440304002002", "children_in_difficulty", 14, "crisis", 42_000, 21, "监护缺失儿童临时照护"),
+    ("440304004001", "disability", 14, "priority", 42_000, 20, "康复辅具租借与上门康复指导"),
+    ("440304004002", "elderly_in_difficulty", 30, "routine", 45_000, 14, "长者智能手机课堂"),
+    ("440304005001", "general_residents", 120, "routine", 36_000, 10, "社区防诈骗与应急知识讲座"),
+)
+#: (organisation, title, categories, areas, yuan, capacity, days, state): organisations are
+#: illustrative; "in_reserve" ones are what the matching run can fund.
+PROPOSALS = (
+    ("福田区南园街道社工服务站（示例）", "长者助餐与探访", ("elderly_in_difficulty",),
+     ("440304001",), 60_000, 45, 180, "in_reserve"),
+    ("深圳市福田区青少年服务中心（示例）", "困境儿童课后托管", (
+        "children_in_difficulty", "left_behind_children"), ("440304001002", "440304002"),
+     48_000, 30, 120, "in_reserve"),
+    ("福田街道残疾人康复协会（示例）", "残疾人居家康复", ("disability",),
+     ("440304001001", "440304004"), 36_000, 20, 90, "in_reserve"),
+    ("深圳市特困救助志愿者联合会（示例）", "特困与低保家庭生活照料", (
+        "extreme_poverty", "minimum_living_allowance"), ("440304001003",), 25_000, 26, 60,
+     "in_reserve"),
+    ("园岭街道妇联（示例）", "单亲妈妈支持小组", ("single_mothers",), ("440304002001",),
+     15_000, 12, 60, "submitted"),
+    ("沙头街道社区志愿者协会（示例）", "社区防诈骗讲座", ("general_residents",),
+     ("440304005001",), 8_000, 200, 30, "draft"),
+    ("某文化传播公司（示例）", "社区文艺汇演", ("general_residents",), ("440304004",),
+     90_000, 300, 3, "rejected"),
+)
+
+
+def load_reserve(session: Session, actor: Actor) -> bool:
+    """Needs in four 福田区 streets and proposals in their reserves, once; False if present."""
+    if session.scalar(select(Proposal.id).where(Proposal.title == PROPOSALS[0][1])) is not None:
+        return False
+    for number, (community, category, people, urgency, yuan, days, note) in enumerate(NEEDS, 1):
+        needs.create_need(session, actor, needs.NewNeed(
+            pool_code=community, category=category, people=people, urgency=urgency,
+            estimated_cost=yuan * 100, survey_date=today() - timedelta(days=days), note=note,
+            survey_ref=f"DEMO-{number:04d}"))
+    for organisation, title, categories, areas, yuan, capacity, days, state in PROPOSALS:
+        proposal = proposals.create_proposal(session, actor, proposals.NewProposal(
+            organisation=organisation, title=title, categories=categories, area_codes=areas,
+            budget=yuan * 100, capacity=capacity, duration_days=days,
+            summary=f"{title}（示例项目 demo）"))
+        if state == "draft":
+            continue
+        proposals.submit(session, actor, proposal, today() - timedelta(days=7))
+        if state == "in_reserve":
+            proposals.review(session, actor, proposal, True)
+        elif state == "rejected":
+            proposals.review(session, actor, proposal, False, "与社区需求关联不足，预算偏高 (demo)")
     return True

@@ -18,3 +18,22 @@ def test_demo_loads_once_and_its_books_verify(db):
         assert current(session, "440304:1002:CNY").balance == 150_000_00
         assert current(session, "440304001:1002:CNY").balance == 50_000_00
         assert verify(session).ok
+
+
+def test_demo_needs_and_proposals_give_the_matching_run_something_to_match(db):
+    from fundpool.ledger.posting import today
+    from fundpool.matching.inputs import load_inputs
+    with db.transaction() as session:
+        demo.load(session, Actor("demo"))
+        assert demo.load_reserve(session, Actor("demo")) is True
+    with db.transaction() as session:
+        assert demo.load_reserve(session, Actor("demo")) is False
+    with db.sessions() as session:
+        needs, proposals = load_inputs(session, today())
+    assert len(needs) == len(demo.NEEDS)
+    assert {n.urgency for n in needs} == {"crisis", "priority", "routine"}
+    in_reserve = [p for p in demo.PROPOSALS if p[-1] == "in_reserve"]
+    assert [p.budget for p in proposals] == [p[4] * 100 for p in in_reserve]
+    for proposal in proposals:  # each can serve some surveyed need: a category and the area
+        assert any(need.category in proposal.categories and set(need.pool_path) & proposal.area
+                   for need in needs), proposal

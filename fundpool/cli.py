@@ -25,7 +25,8 @@ from fundpool.donations.models import CHANNELS
 from fundpool.errors import FundpoolError
 from fundpool.ledger.money import format_amount, parse_amount
 from fundpool.ledger import verify as ledger_verify
-from fundpool.matching import survey
+from fundpool.matching import runs, survey
+from fundpool.matching.run_models import MatchingRun
 from fundpool.pools import divisions
 from fundpool.pools.service import import_pools
 from fundpool.serving import serve as run_server
@@ -288,17 +289,22 @@ def serve(host: str, port: int, workers: int) -> None:
 @click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64))
 @_friendly
 def demo(host: str, port: int, workers: int) -> None:
-    """Load the Shenzhen demo into instance/demo.sqlite3 and serve it."""
+    """Load the Shenzhen demo into instance/demo.sqlite3, run matching once, and serve it
+    with the scheduler running inside."""
     with _app() as (app, _):
         path = Path(app.instance_path) / "demo.sqlite3"
     config = {"database_url": f"sqlite:///{path}"}
-    with _app(config) as (_, database):
+    with _app(config) as (app, database):
         migrate.upgrade(database.engine)
         with database.transaction() as session:
             created, kept = demo_data.load(session, Actor.cli())
             demo_data.load_money(session, Actor.cli())
             demo_data.load_reserve(session, Actor.cli())
             secret = demo_data.admin_token(session, Actor.cli())
+            first_run = session.scalar(select(MatchingRun.id)) is None
+        if first_run:
+            runs.run_matching(database, Actor.cli())
+        jobs.build_scheduler(database, app.config["FUNDPOOL"], background=True).start()
     click.echo(f"demo database: {path} ({created} pools created, {kept} already there)")
     click.echo(f"city admin token (深圳市 440300): {secret}")
     click.echo(f"try: curl -H 'Authorization: Bearer {secret}' "

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import logging
 
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
@@ -54,9 +56,12 @@ def matching_trigger(cron: str) -> CronTrigger:
                           f"'0 2 * * *': {exc}") from None
 
 
-def build_scheduler(database: Database, settings: dict) -> BlockingScheduler:
-    """Every job runs alone across processes (job_lock) and missed runs coalesce."""
-    scheduler = BlockingScheduler(timezone="Asia/Shanghai")
+def build_scheduler(database: Database, settings: dict,
+                    background: bool = False) -> BaseScheduler:
+    """Every job runs alone across processes (job_lock) and missed runs coalesce.
+    ``background``: in a thread of the calling process (the demo's), not blocking it."""
+    kind = BackgroundScheduler if background else BlockingScheduler
+    scheduler = kind(timezone="Asia/Shanghai")
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
     scheduler.add_job(run_alone, "interval", seconds=settings["hold_sweep_seconds"],
                       args=[database, "sweep_holds", sweep_holds], id="sweep_holds", **common)

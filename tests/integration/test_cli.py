@@ -111,6 +111,12 @@ def _check_demo(process, port):
             accounts = json.loads(response.read())["accounts"]
         bank = {a["chart_code"]: a["balance"] for a in accounts}
         assert (bank["1002"], bank["1009"]) == ("30000.00", "12345.00")
+        listed = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/matching/runs",
+                                        headers={"Authorization": f"Bearer {token}"})
+        with urllib.request.urlopen(listed, timeout=60) as response:
+            [first] = json.loads(response.read())["items"]
+        assert (first["trigger"], first["status"]) == ("schedule", "done")
+        assert first["proposals_seen"] > 0
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -20,7 +20,8 @@ from .eligibility import Graph, area_code_for, cap, level_index, may_pay, may_se
 from .problem import LEVELS, URGENCIES, Match, Problem, Reason, Share, Solution
 from .solver import URANK, Selection, Stage, secondary_cost, urgency_people
 
-EXACT_LIMIT = 30_000  # model variables (proposals + need edges + fund edges) of one part
+EXACT_SHARE = 0.85  # of a part's time for the exact solver when it may need extending
+EXACT_LIMIT = 100_000  # model variables (proposals + need edges + fund edges) of one part
 REPORT_WEIGHTS = (10_000, 100, 1)  # crisis, priority, routine people in the reported objective
 
 
@@ -50,8 +51,19 @@ def match(problem: Problem, *, method: str = "auto") -> Solution:
         selection = None
         how = "heuristic"
         if use_exact:
-            selection = solver.solve(part, time_limit=part_deadline - now, deadline=part_deadline)
+            # the exact solver gets most of the time; the rest extends its solution if it could
+            # not close every stage
+            exact_deadline = now + (part_deadline - now) * EXACT_SHARE
+            selection = solver.solve(part, time_limit=exact_deadline - now, deadline=exact_deadline)
             how = "exact"
+            if selection is not None and not all(s.proven for s in selection.stages):
+                extended = heuristic.solve(part, part_deadline, start_with=selection.assign)
+                if _better(part, extended.assign, selection.assign):
+                    extended.stages = _tighter(extended.stages, selection.stages)
+                    extended.stats["extended_exact"] = True
+                    selection = extended
+                    how = "exact+heuristic"
+                    used_heuristic = True
         if selection is None:
             selection = heuristic.solve(part, part_deadline)
             how = "heuristic"
@@ -101,6 +113,20 @@ def match(problem: Problem, *, method: str = "auto") -> Solution:
     if problems:
         raise AssertionError("matching broke its own rules: " + "; ".join(problems[:5]))
     return solution
+
+
+def _better(part: Graph, a: dict, b: dict) -> bool:
+    return urgency_people(part, a) > urgency_people(part, b)
+
+
+def _tighter(mine: list[Stage], other: list[Stage]) -> list[Stage]:
+    """Stage values of ``mine`` with the smaller of the two (valid) bounds."""
+    out = []
+    for s, o in zip(mine, other):
+        bound = max(s.value, min(s.bound, o.bound))
+        out.append(Stage(s.name, s.value, bound, int(bound + 1e-6) <= s.value, s.seconds + o.seconds,
+                         f"{s.status}; {o.status}", o.nodes))
+    return out
 
 
 def _money(part: Graph, selection: Selection):

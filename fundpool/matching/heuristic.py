@@ -1,24 +1,27 @@
 """The fallback for large inputs: lazy greedy by urgency-weighted people per fen, money found
-local-first with rerouting, and an upper bound so the gap is known.
+local-first with rerouting, a local search on the needs, and an upper bound so the gap is known.
 
 1. Every proposal gets a key, compared lexicographically: (crisis people, priority people,
    routine people) it could serve per fen of budget, each count estimated from the people still
    unserved in its cells, taken in urgency order into its capacity.
 2. Pop the best key; recompute it (needs served since may have lowered it); if it is no longer
    the best, push it back (lazy greedy: keys only go down). Otherwise pay for it with
-   ``MoneyFlow`` (its own eligible funds most local first; if short, by moving other proposals'
-   shares to other funds they may use; all or nothing) and give it its needs: crisis first, then
-   priority, then routine, oldest survey first within a level, each need whole and only if it
-   fits the capacity left. A proposal that cannot be paid for is dropped for good (money only
-   runs out).
-3. Improvement: proposals dropped for want of money are retried once the greedy pass is over,
-   in key order, now allowed to reroute others' shares more deeply; and the money of the chosen
-   proposals is laid out again by the transportation LP (``solver.allocate``), local first.
+   ``MoneyFlow`` from its own eligible funds, most local first (all or nothing), and give it its
+   needs: crisis first, then priority, then routine; within a level the needs that the fewest
+   proposals could serve first, then the oldest; each need whole and only if it fits. A proposal
+   its own funds cannot pay for is set aside (money only runs out).
+3. The set-aside proposals are retried in key order, now allowed to move other proposals'
+   shares to other funds they may use (augmenting paths; a quarter of the time at most).
+4. Local search (``improve``): a served need moves to another chosen proposal with room when its
+   old proposal can then take unserved needs; each move serves more people and no fewer of any
+   urgency. Money is laid out again afterwards by the transportation LP (``solver.allocate``).
 
 Bounds (``bounds``): per urgency stage, first the trivial one (every servable person of that
-urgency), and if the heuristic falls short of it by more than the target gap, the LP relaxation
-of the cell-aggregated model (``solver.relaxation_bound``), time-boxed. Both are true upper
-bounds on the lexicographic optimum's count for that stage.
+urgency), and if the heuristic falls short of it by more than the target gap and the model is
+small enough to solve in time (``LP_COLUMN_LIMIT``, measured), the LP relaxation of the
+cell-aggregated model (``solver.relaxation_bound``), else the LP of a coarser relaxation (needs
+pooled by street, money by groups of proposals with the same funds: ``solver.coarse_bound``),
+time-boxed. All are true upper bounds on the lexicographic optimum's count for that stage.
 """
 
 from __future__ import annotations
@@ -28,13 +31,31 @@ import time
 from collections import defaultdict
 
 from .eligibility import Graph
-from .solver import (URANK, MoneyFlow, Selection, Stage, class_people, relaxation_bound,
+from .solver import (URANK, MoneyFlow, Selection, Stage, class_people, coarse_bound, relaxation_bound,
                      trivial_bound, urgency_people)
 
 TARGET_GAP = 0.01
+LP_COLUMN_LIMIT = 200_000  # larger aggregated LPs do not solve in time here (measured)
+SCARCE_FIRST = True
+IMPROVE_UNTIL = 0.6  # of the time, after which the bounds get the rest
 
 
-def solve(graph: Graph, deadline: float, bound_share: float = 0.45) -> Selection:
+def solve(graph: Graph, deadline: float, reroute_share: float = 0.25,
+          start_with: dict[int, list[int]] | None = None) -> Selection:
+    """``start_with``: a solution to extend (e.g. the exact solver's when it ran out of time): its
+    proposals are paid and keep their needs, fill their spare capacity, and the greedy goes on."""
+    start = time.perf_counter()
+    assign, allocation, stats = _greedy(graph, deadline, reroute_share, start_with)
+    # local search on the needs of the chosen proposals (money unchanged)
+    assign, stats["improving_moves"] = improve(graph, assign, start + (deadline - start) * IMPROVE_UNTIL)
+    stats["seconds_before_bounds"] = round(time.perf_counter() - start, 3)
+    selection = Selection(dict(sorted(assign.items())), [], None, stats)
+    selection.stats["allocation"] = {pi: allocation[pi] for pi in assign}
+    selection.stages = bounds(graph, selection.assign, deadline)
+    return selection
+
+
+def _greedy(graph: Graph, deadline: float, reroute_share: float, start_with: dict[int, list[int]] | None):
     start = time.perf_counter()
     needs, proposals = graph.needs, graph.proposals
     P = len(proposals)
@@ -62,15 +83,17 @@ def solve(graph: Graph, deadline: float, bound_share: float = 0.45) -> Selection
             values.append(take / p.budget)
         return values[0], values[1], values[2]
 
-    def fill(pi: int) -> list[int]:
+    def fill(pi: int, room: int | None = None) -> list[int]:
         p = proposals[pi]
-        room = p.capacity
+        room = p.capacity if room is None else room
         chosen: list[int] = []
         for u in range(3):
             if room == 0:
                 break
             pool = [ni for ci in graph.prop_cells[pi] for ni in queues[ci][u] if not served[ni]]
-            if len(graph.prop_cells[pi]) > 1:
+            if SCARCE_FIRST:  # needs that fewer proposals could serve first, then oldest
+                pool.sort(key=lambda ni: (degree[ci_of[ni]], needs[ni].survey_date, needs[ni].id))
+            elif len(graph.prop_cells[pi]) > 1:
                 pool.sort(key=lambda ni: (needs[ni].survey_date, needs[ni].id))
             for ni in pool:
                 people = needs[ni].people
@@ -87,29 +110,45 @@ def solve(graph: Graph, deadline: float, bound_share: float = 0.45) -> Selection
             n = needs[ni]
             remaining[ci_of[ni]][URANK[n.urgency]] -= n.people
 
+    degree = [0] * len(graph.cell_needs)  # proposals that could serve a cell
+    for cells in graph.prop_cells:
+        for ci in cells:
+            degree[ci] += 1
     ci_of = [0] * len(needs)
     for ci, cell in enumerate(graph.cell_needs):
         for ni in cell:
             ci_of[ni] = ci
 
     money = MoneyFlow(graph)
+    assign: dict[int, list[int]] = {}
+    for pi, chosen in sorted((start_with or {}).items()):
+        if money.pay(pi):
+            take(pi, chosen)
+            assign[pi] = list(chosen)
+    for pi in sorted(assign):  # spare capacity
+        room = proposals[pi].capacity - sum(needs[ni].people for ni in assign[pi])
+        if room > 0:
+            extra = fill(pi, room)
+            take(pi, extra)
+            assign[pi] = sorted(assign[pi] + extra)
     heap = []
     for pi in range(P):
+        if pi in assign:
+            continue
         key = estimate(pi)
         if any(key):
-            heap.append((-key[0], -key[1], -key[2], pi))
+            heap.append((tuple(-v for v in key), pi))
     heapq.heapify(heap)
-    assign: dict[int, list[int]] = {}
     short: list[tuple[tuple, int]] = []  # refused for money: (key, proposal)
     pops = 0
     while heap:
         neg = heapq.heappop(heap)
-        pi = neg[3]
+        pi = neg[1]
         pops += 1
         key = estimate(pi)
         if not any(key):
             continue
-        fresh = (-key[0], -key[1], -key[2], pi)
+        fresh = (tuple(-v for v in key), pi)
         if heap and fresh > heap[0]:
             heapq.heappush(heap, fresh)
             continue
@@ -124,13 +163,13 @@ def solve(graph: Graph, deadline: float, bound_share: float = 0.45) -> Selection
     greedy_seconds = time.perf_counter() - start
 
     # improvement: retry the proposals refused for money, rerouting others' shares
-    budget_end = start + (deadline - start) * (1 - bound_share)
+    budget_end = time.perf_counter() + (deadline - time.perf_counter()) * reroute_share
     retried = added = 0
     short.sort()
     for fresh, pi in short:
         if time.perf_counter() > budget_end:
             break
-        if not any(estimate(pi)):
+        if pi in assign or not any(estimate(pi)):
             continue
         chosen = fill(pi)
         if not chosen:
@@ -140,13 +179,9 @@ def solve(graph: Graph, deadline: float, bound_share: float = 0.45) -> Selection
             take(pi, chosen)
             assign[pi] = sorted(chosen)
             added += 1
-    allocation = money.shares()
     stats = {"greedy_seconds": round(greedy_seconds, 3), "pops": pops, "refused_for_money": len(short),
              "retried": retried, "added_by_rerouting": added, "flow_searches": money.searches}
-    selection = Selection(dict(sorted(assign.items())), [], None, stats)
-    selection.stats["allocation"] = allocation
-    selection.stages = bounds(graph, selection.assign, deadline)
-    return selection
+    return assign, money.shares(), stats
 
 
 def bounds(graph: Graph, assign: dict[int, list[int]], deadline: float, target: float = TARGET_GAP
@@ -162,7 +197,8 @@ def bounds(graph: Graph, assign: dict[int, list[int]], deadline: float, target: 
         how = "trivial"
         if bound > 0 and (bound - value) / bound > target:
             left = deadline - time.perf_counter()
-            if left > 0.5:
+            columns = len(graph.proposals) + len(graph.pay) + sum(map(len, graph.prop_cells)) * (k + 1)
+            if left > 0.5 and columns <= LP_COLUMN_LIMIT:
                 table = table if table is not None else class_people(graph)
                 # the more urgent levels reached: level v binds the optimum only if every stage
                 # before v is proven (see docs/matching.md)
@@ -174,8 +210,89 @@ def bounds(graph: Graph, assign: dict[int, list[int]], deadline: float, target: 
                         break
                 lp, how = relaxation_bound(graph, k, levels, time_limit=left / (3 - k), table=table)
                 bound = min(bound, lp)
+            elif left > 0.5:
+                table = table if table is not None else class_people(graph)
+                levels = []
+                for v in range(k):
+                    if all(stages[w].proven for w in range(v)):
+                        levels.append(values[v])
+                    else:
+                        break
+                lp, how = coarse_bound(graph, k, levels, time_limit=left / (3 - k), table=table)
+                bound = min(bound, lp)
         bound = max(bound, value)
         proven = int(bound + 1e-6) <= value
         stages.append(Stage(("crisis", "priority", "routine")[k], value, bound, proven,
                             time.perf_counter() - t0, how))
     return stages
+
+
+def improve(graph: Graph, assign: dict[int, list[int]], deadline: float) -> tuple[dict[int, list[int]], int]:
+    """Local search on the needs of a fixed set of proposals: move a served need n from its
+    proposal q to a proposal p with room for it, when q can then take unserved needs into the
+    room n leaves (and what it had). Every move serves strictly more people and no fewer of any
+    urgency, so the result is lexicographically better; passes repeat until none helps or time
+    is up. Returns (assignment, moves)."""
+    needs, proposals = graph.needs, graph.proposals
+    served_by = [-1] * len(needs)
+    room = {}
+    for pi, lst in assign.items():
+        room[pi] = proposals[pi].capacity - sum(needs[ni].people for ni in lst)
+        for ni in lst:
+            served_by[ni] = pi
+    current = {pi: list(lst) for pi, lst in assign.items()}
+    cells_of = {pi: graph.prop_cells[pi] for pi in current}
+    key = lambda ni: (URANK[needs[ni].urgency], -needs[ni].people, needs[ni].survey_date, needs[ni].id)  # noqa: E731
+
+    def unserved_fill(q: int, r: int, exclude: int) -> list[int]:
+        pool = sorted((ni for ci in cells_of[q] for ni in graph.cell_needs[ci]
+                       if served_by[ni] == -1 and ni != exclude and needs[ni].people <= r), key=key)
+        out = []
+        for ni in pool:
+            if needs[ni].people <= r:
+                out.append(ni)
+                r -= needs[ni].people
+        return out
+
+    moves = 0
+    changed = True
+    while changed and time.perf_counter() < deadline:
+        changed = False
+        for p in sorted(current, key=lambda pi: (-room[pi], pi)):
+            if room[p] <= 0:
+                continue
+            if time.perf_counter() > deadline:
+                break
+            direct = unserved_fill(p, room[p], -1)
+            if direct:
+                for ni in direct:
+                    served_by[ni] = p
+                    current[p].append(ni)
+                    room[p] -= needs[ni].people
+                changed = True
+                moves += 1
+                continue
+            candidates = sorted((ni for ci in cells_of[p] for ni in graph.cell_needs[ci]
+                                 if served_by[ni] not in (-1, p) and needs[ni].people <= room[p]), key=key)
+            for ni in candidates:
+                q = served_by[ni]
+                if q in (-1, p) or needs[ni].people > room[p]:  # changed by an earlier move
+                    continue
+                gain = unserved_fill(q, room[q] + needs[ni].people, ni)
+                if not gain:
+                    continue
+                served_by[ni] = p
+                current[q].remove(ni)
+                current[p].append(ni)
+                room[p] -= needs[ni].people
+                room[q] += needs[ni].people
+                for nj in gain:
+                    served_by[nj] = q
+                    current[q].append(nj)
+                    room[q] -= needs[nj].people
+                moves += 1
+                changed = True
+                if room[p] <= 0:
+                    break
+    return {pi: sorted(v) for pi, v in sorted(current.items()) if v}, moves
+

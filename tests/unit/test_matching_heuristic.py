@@ -58,3 +58,26 @@ def test_money_flow_reroutes_shares_to_fit_a_new_proposal():
     shares = flow.shares()
     assert shares[0] == [(1, 1000)] and shares[1] == [(0, 1000)]
     assert flow.left == [0, 0]
+
+
+@pytest.mark.parametrize("seed", [1, 4])
+def test_relaxations_bound_the_proven_optimum(seed):
+    from fundpool.matching.solver import coarse_bound, relaxation_bound
+    p = generate(50, seed=seed, time_limit=30)
+    e = match(p, method="exact")
+    if not e.optimal:
+        pytest.skip("the exact solver did not finish here")
+    g = Graph.build(p)
+    people = [e.stats["people"][u] for u in ("crisis", "priority", "routine")]
+    for k in range(3):
+        full, _ = relaxation_bound(g, k, [float(v) for v in people[:k]])
+        coarse, _ = coarse_bound(g, k, [float(v) for v in people[:k]])
+        assert full >= people[k] - 1e-6 and coarse >= people[k] - 1e-6
+        assert coarse >= full - 1e-3 * max(1.0, full)  # the coarser model is never tighter
+
+
+def test_heuristic_on_a_larger_instance_keeps_every_rule():
+    p = generate(300, seed=5, time_limit=20)
+    h = match(p, method="heuristic")
+    assert verify(p, h) == []
+    assert h.stats["parts"][0]["improving_moves"] >= 0

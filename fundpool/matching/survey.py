@@ -137,6 +137,7 @@ def _pass(session: Session, actor: Actor, path: Path, settings: Settings, on: da
     for line, values in read_rows(path, COLUMNS):
         report.rows += 1
         if not write and report.rows % PROGRESS_EVERY == 0:
+            session.commit()  # end the read: SQLite's one writer must be free for progress
             progress(report.rows, max(estimate, report.rows))
         try:
             new, pool = _parse(session, values, settings, pools, on)

@@ -282,3 +282,28 @@ def test_the_cli_imports_a_survey(db, shenzhen, database_url, tmp_path):
     assert "STOPPED: strict mode" in strict.output
     assert "line 3: survey_date 'someday' is not a date" in strict.output
     assert count(db) == 10
+
+
+def test_a_job_reports_progress_while_it_checks_a_large_file(db, shenzhen, tmp_path,
+                                                             monkeypatch):
+    """Progress is written from another connection while the file is checked: the check
+    holds no write lock meanwhile (SQLite has one writer)."""
+    from fundpool.matching import survey
+    from fundpool.matching.models import NeedImportJob
+    rows = 2_500
+    path = write(tmp_path, "".join(f"L-{n},{BINHE},残疾人,1,常规,10.00,2026-11-01,\n"
+                                   for n in range(rows)))
+    with db.transaction() as session:
+        job = NeedImportJob(file_name=path.name, strict=False, created_by="test")
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    seen, real = [], survey._set
+    monkeypatch.setattr(survey, "_set", lambda database, job, **values: (
+        seen.append(values), real(database, job, **values)))
+    survey.run_job(db, ACTOR, job_id, path, Settings(job_id=job_id))
+    with db.sessions() as session:
+        done = session.get(NeedImportJob, job_id)
+        assert (done.status, done.imported, done.rows_done) == ("done", rows, rows), done.message
+    assert {"rows_done": 1_000, "rows_total": rows} in seen
+    assert count(db, import_job_id=job_id) == rows

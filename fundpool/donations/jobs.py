@@ -22,12 +22,18 @@ log = logging.getLogger("fundpool.imports")
 
 
 def run_job(db: Database, actor: Actor, job_id: int, path: Path, settings: Settings) -> None:
-    """Run the import; never raises (a failure is recorded on the job)."""
+    """Run the import; never raises (a failure is recorded on the job).
+
+    The import is one transaction. On PostgreSQL the job row shows its progress as it
+    goes; SQLite has a single writer, which the import holds, so there the job shows
+    ``checking`` until the report is in."""
     _set(db, job_id, status="checking")
+
+    def progress(done: int, total: int) -> None:
+        if db.is_postgres:
+            _set(db, job_id, status="importing", rows_done=done, rows_total=total)
     try:
-        report = import_donations(db, actor, path, settings,
-                                  lambda done, total: _set(db, job_id, status="importing",
-                                                           rows_done=done, rows_total=total))
+        report = import_donations(db, actor, path, settings, progress)
     except FundpoolError as exc:
         _set(db, job_id, status="failed", message=exc.message[:500], finished_at=utcnow())
         return

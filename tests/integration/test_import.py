@@ -222,3 +222,23 @@ def test_two_imports_of_one_file_at_once_record_each_gift_once(db, elder):
     assert sorted(r.duplicate_count for r in reports) == [0, 5]
     assert count(db) == 5
     assert clearing(db, "440304001") == 1_000 + 100 + 99
+
+
+def test_a_job_reports_progress_where_it_can_and_never_waits_on_its_own_lock(db, elder, tmp_path,
+                                                                             monkeypatch):
+    """On SQLite the import holds the one write lock; progress must not wait for it."""
+    from fundpool.donations import importer, jobs
+    from fundpool.donations.models import ImportJob
+    monkeypatch.setattr(importer, "PROGRESS_EVERY", 50)
+    rows = "".join(f"P-{n},2026-09-09 10:00:00,1.00,网友{n},440304001,\n" for n in range(300))
+    path = write(tmp_path, rows)
+    with db.transaction() as session:
+        job = ImportJob(status="queued", file_name="p.csv", channel="internet_platform",
+                        strict=False, created_by="test")
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    jobs.run_job(db, ACTOR, job_id, path, Settings())
+    with db.sessions() as session:
+        done = session.get(ImportJob, job_id)
+        assert (done.status, done.imported, done.rows_done) == ("done", 300, 300)

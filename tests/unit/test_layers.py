@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 PACKAGE = Path(__file__).parents[2] / "fundpool"
-CORE = ["ledger", "pools", "audit", "auth", "exports", "matching"]
+CORE = ["ledger", "pools", "audit", "auth", "exports", "matching", "reports"]
 FORBIDDEN = ("flask", "werkzeug", "flask_smorest", "fundpool.api", "fundpool.app")
 
 

@@ -1,0 +1,108 @@
+"""The trial balance (试算平衡表) of a pool subtree as of a date.
+
+One GROUP BY over the postings dated up to the day, joined to their accounts and to the
+pools in the subtree's code range: each account's debit and credit totals, and its
+balance split into a debit or a credit column. Over a whole city every entry lies
+inside, so debits equal credits per currency. A smaller subtree also sees allocations
+that cross its edge (the city's 1002 paying a district's 1002): their other leg lies
+outside, so the totals differ by the net money allocated in from outside the subtree.
+That difference is shown as its own line (``boundary``: 子树外拨入净额), summed on its own
+from the subtree's postings of allocation and return entries (those inside the subtree
+net to zero), and the report is balanced when debits − boundary = credits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import case, func, select
+from sqlalchemy.orm import Session
+
+from fundpool.funds.models import Fund
+from fundpool.ledger.balances import DEBIT_MINUS_CREDIT
+from fundpool.ledger.models import Account, Entry, Posting
+from fundpool.pools.models import Pool
+from fundpool.reports.scope import Scope
+
+DEBITS = func.sum(case((Posting.side == "debit", Posting.amount), else_=0))
+CROSSING_KINDS = ("allocation", "return")
+CREDITS = func.sum(case((Posting.side == "credit", Posting.amount), else_=0))
+
+
+@dataclass(frozen=True, slots=True)
+class TrialLine:
+    account: str
+    chart_code: str
+    name: str
+    pool_code: str
+    fund_code: str | None
+    currency: str
+    debits: int
+    credits: int
+
+    @property
+    def balance_debit(self) -> int:
+        return max(self.debits - self.credits, 0)
+
+    @property
+    def balance_credit(self) -> int:
+        return max(self.credits - self.debits, 0)
+
+
+@dataclass(slots=True)
+class CurrencyTotals:
+    currency: str
+    debits: int = 0
+    credits: int = 0
+    balance_debit: int = 0
+    balance_credit: int = 0
+    #: Net money allocated in from pools outside the subtree (debits − credits); 0 for a city.
+    boundary: int = 0
+
+    @property
+    def balanced(self) -> bool:
+        return (self.debits - self.boundary == self.credits
+                and self.balance_debit - self.boundary == self.balance_credit)
+
+
+@dataclass(slots=True)
+class TrialBalance:
+    as_of: date
+    lines: list[TrialLine]
+    totals: list[CurrencyTotals] = field(default_factory=list)
+
+    @property
+    def balanced(self) -> bool:
+        return all(total.balanced for total in self.totals)
+
+
+def trial_balance(session: Session, scope: Scope, as_of: date) -> TrialBalance:
+    stmt = scope.where(
+        select(Account.code, Account.chart_code, Account.name, Pool.code, Fund.code,
+               Account.currency, DEBITS, CREDITS)
+        .select_from(Posting).join(Account, Account.id == Posting.account_id)
+        .join(Pool, Pool.id == Account.pool_id)
+        .outerjoin(Fund, Fund.id == Account.fund_id)
+        .where(Posting.effective_date <= as_of))
+    rows = session.execute(stmt.group_by(Account.code, Account.chart_code, Account.name,
+                                         Pool.code, Fund.code, Account.currency)).all()
+    lines = sorted((TrialLine(code, chart, name, pool, fund, currency, int(dr), int(cr))
+                    for code, chart, name, pool, fund, currency, dr, cr in rows),
+                   key=lambda line: (line.currency, line.chart_code, line.account))
+    totals: dict[str, CurrencyTotals] = {}
+    for line in lines:
+        total = totals.setdefault(line.currency, CurrencyTotals(line.currency))
+        total.debits += line.debits
+        total.credits += line.credits
+        total.balance_debit += line.balance_debit
+        total.balance_credit += line.balance_credit
+    crossing = scope.where(
+        select(Posting.currency, func.sum(DEBIT_MINUS_CREDIT))
+        .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
+        .join(Account, Account.id == Posting.account_id)
+        .join(Pool, Pool.id == Account.pool_id)
+        .where(Posting.effective_date <= as_of, Entry.kind.in_(CROSSING_KINDS)))
+    for currency, net in session.execute(crossing.group_by(Posting.currency)):
+        totals.setdefault(currency, CurrencyTotals(currency)).boundary = int(net)
+    return TrialBalance(as_of, lines, [totals[c] for c in sorted(totals)])

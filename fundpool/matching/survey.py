@@ -236,6 +236,15 @@ def _date(text: str) -> date:
 
 
 def run_job(db: Database, actor: Actor, job_id: int, path: Path, settings: Settings) -> None:
+    """Run the import as job ``job_id``, then delete the uploaded file: it holds personal
+    data (donors' or residents' names) the report no longer needs. Never raises."""
+    try:
+        _run_job(db, actor, job_id, path, settings)
+    finally:
+        path.unlink(missing_ok=True)
+
+
+def _run_job(db: Database, actor: Actor, job_id: int, path: Path, settings: Settings) -> None:
     """Run the import as job ``job_id``; never raises (a failure is recorded on the job)."""
     _set(db, job_id, status="checking")
     try:

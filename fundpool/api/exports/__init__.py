@@ -1,0 +1,1 @@
+"""Exports for auditors and admins: the general ledger."""

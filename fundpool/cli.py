@@ -22,13 +22,17 @@ from fundpool.auth.models import ROLES, ApiToken
 from fundpool.db import Database
 from fundpool.donations import importer
 from fundpool.donations.models import CHANNELS
-from fundpool.errors import FundpoolError
+from fundpool.errors import FundpoolError, InvalidInput
+from fundpool.exports import ledger_export
 from fundpool.ledger.money import format_amount, parse_amount
 from fundpool.ledger import verify as ledger_verify
+from fundpool.ledger.posting import today as ledger_today
+from fundpool.ledger.queries import CodeRange
 from fundpool.matching import runs, survey
 from fundpool.matching.run_models import MatchingRun
 from fundpool.pools import divisions
-from fundpool.pools.service import import_pools
+from fundpool.pools.codes import subtree_bounds
+from fundpool.pools.service import get_pool, import_pools
 from fundpool.serving import serve as run_server
 from fundpool.settings import ConfigError
 
@@ -221,6 +225,49 @@ def import_needs_file(path: Path, strict: bool) -> None:
         click.echo(f"  … and {report.rejected_count - 50} more")
     if not report.committed or report.rejected_count:
         sys.exit(1)
+
+
+@main.group("export")
+def export_group() -> None:
+    """Exports for auditors."""
+
+
+@export_group.command("ledger")
+@click.option("--from", "date_from", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="First effective date, YYYY-MM-DD.")
+@click.option("--to", "date_to", required=True, type=click.DateTime(["%Y-%m-%d"]),
+              help="Last effective date, YYYY-MM-DD, not after today.")
+@click.option("--pool", "pool_code", help="Pool subtree to export; every pool if left out.")
+@click.option("--format", "kind", default="csv", show_default=True,
+              type=click.Choice(ledger_export.FORMATS))
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="File to write; standard output if left out (then without a progress bar).")
+@_friendly
+def export_ledger(date_from, date_to, pool_code: str | None, kind: str,
+                  output: Path | None) -> None:
+    """Export the general ledger (every posting of a date range in a pool subtree) as CSV,
+    JSON Lines, XLSX or Beancount (docs/exports.md)."""
+    start, end = date_from.date(), date_to.date()
+    if end > ledger_today():
+        raise InvalidInput(f"--to ({end}) is in the future", "to")
+    if start > end:
+        raise InvalidInput(f"--from ({start}) is after --to ({end})", "from")
+    with _app() as (_, database), database.sessions() as session:
+        within = None
+        if pool_code:
+            pool = get_pool(session, pool_code, field="pool")
+            within = CodeRange(*subtree_bounds(pool.code, pool.level_enum))
+        scope = ledger_export.LedgerRange(start, end, within)
+        if output is None:
+            ledger_export.write_export(session, scope, kind, sys.stdout.buffer)
+            return
+        total = ledger_export.count_postings(session, scope)
+        with output.open("wb") as out, click.progressbar(
+                length=max(total, 1), label=f"exporting {total} postings", show_pos=True,
+                file=sys.stderr) as bar:
+            ledger_export.write_export(session, scope, kind, out,
+                                       lambda done: bar.update(done - bar.pos))
+    click.echo(f"{total} postings written to {output}", err=True)
 
 
 @main.command()

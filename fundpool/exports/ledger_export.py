@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, timezone
 from typing import IO
@@ -121,17 +121,32 @@ def count_postings(session: Session, scope: LedgerRange) -> int:
     return session.scalar(stmt) or 0
 
 
-def _raw_rows(session: Session, scope: LedgerRange) -> Iterator[tuple]:
+#: Called with the number of postings written so far, every ``BATCH_ROWS`` and at the end.
+Progress = Callable[[int], None]
+
+
+def _raw_rows(session: Session, scope: LedgerRange,
+              progress: Progress | None = None) -> Iterator[tuple]:
     stmt = _posting_select(scope).execution_options(yield_per=BATCH_ROWS)
-    yield from session.execute(stmt)
+    if progress is None:
+        yield from session.execute(stmt)
+        return
+    done = 0
+    for row in session.execute(stmt):
+        yield row
+        done += 1
+        if done % BATCH_ROWS == 0:
+            progress(done)
+    progress(done)
 
 
-def ledger_rows(session: Session, scope: LedgerRange) -> Iterator[tuple]:
+def ledger_rows(session: Session, scope: LedgerRange,
+                progress: Progress | None = None) -> Iterator[tuple]:
     """The export's rows shaped as ``COLUMNS``: the entry id as a number, everything else
     text (amounts as decimal strings in the currency's exponent, the other side empty;
     the recorded time in ISO 8601 China time)."""
     for (entry_id, day, recorded_at, kind, code, name, name_en, fund, pool, side, amount,
-         currency, memo, external_ref, entry_hash, _type) in _raw_rows(session, scope):
+         currency, memo, external_ref, entry_hash, _type) in _raw_rows(session, scope, progress):
         money = format_amount(amount, currency)
         yield (entry_id, day.isoformat(), _china_time(recorded_at), kind, code, name, name_en,
                fund if fund is not None else pool, pool,
@@ -147,15 +162,17 @@ def _china_time(moment) -> str:
 
 # --- writers -------------------------------------------------------------------------------
 
-def csv_export(session: Session, scope: LedgerRange) -> Iterator[bytes]:
+def csv_export(session: Session, scope: LedgerRange,
+               progress: Progress | None = None) -> Iterator[bytes]:
     """The CSV file as UTF-8 byte chunks, the first starting with the BOM."""
-    return csv_chunks(HEADER, ledger_rows(session, scope))
+    return csv_chunks(HEADER, ledger_rows(session, scope, progress))
 
 
-def jsonl_chunks(session: Session, scope: LedgerRange) -> Iterator[bytes]:
+def jsonl_chunks(session: Session, scope: LedgerRange,
+                 progress: Progress | None = None) -> Iterator[bytes]:
     """One JSON object per line (UTF-8, no BOM), keys ``KEYS``."""
     buffer = io.StringIO()
-    for row in ledger_rows(session, scope):
+    for row in ledger_rows(session, scope, progress):
         buffer.write(json.dumps(dict(zip(KEYS, row)), ensure_ascii=False))
         buffer.write("\n")
         if buffer.tell() >= CHUNK_BYTES:
@@ -165,9 +182,10 @@ def jsonl_chunks(session: Session, scope: LedgerRange) -> Iterator[bytes]:
     yield buffer.getvalue().encode("utf-8")
 
 
-def xlsx_export(session: Session, scope: LedgerRange) -> IO[bytes]:
+def xlsx_export(session: Session, scope: LedgerRange,
+                progress: Progress | None = None) -> IO[bytes]:
     """A one-sheet workbook in a temporary file, rewound; closing the file deletes it."""
-    return xlsx_file(HEADER, ledger_rows(session, scope),
+    return xlsx_file(HEADER, ledger_rows(session, scope, progress),
                      sheet_title=f"{scope.start.isoformat()}_{scope.end.isoformat()}")
 
 
@@ -205,7 +223,8 @@ def _opened_accounts(session: Session, scope: LedgerRange) -> list[tuple[str, st
     return [tuple(row) for row in session.execute(stmt)]
 
 
-def beancount_chunks(session: Session, scope: LedgerRange) -> Iterator[bytes]:
+def beancount_chunks(session: Session, scope: LedgerRange,
+                     progress: Progress | None = None) -> Iterator[bytes]:
     """The Beancount file as UTF-8 byte chunks.
 
     First the options and one ``commodity`` per currency, then an ``open`` for every account
@@ -239,7 +258,7 @@ def beancount_chunks(session: Session, scope: LedgerRange) -> Iterator[bytes]:
     buffer.write("\n")
 
     current: list[tuple] = []
-    for row in _raw_rows(session, scope):
+    for row in _raw_rows(session, scope, progress):
         if current and row[0] != current[0][0]:
             _write_transaction(buffer, current)
             current = []
@@ -279,25 +298,27 @@ def _write_transaction(buffer: io.StringIO, postings: list[tuple]) -> None:
     buffer.write("\n")
 
 
-def write_export(session: Session, scope: LedgerRange, kind: str, out: IO[bytes]) -> None:
+def write_export(session: Session, scope: LedgerRange, kind: str, out: IO[bytes],
+                 progress: Progress | None = None) -> None:
     """Write the export in format ``kind`` to a binary file (the CLI's path)."""
     if kind == "xlsx":
-        with xlsx_export(session, scope) as workbook:
+        with xlsx_export(session, scope, progress) as workbook:
             while chunk := workbook.read(CHUNK_BYTES):
                 out.write(chunk)
         return
-    for chunk in chunks(session, scope, kind):
+    for chunk in chunks(session, scope, kind, progress):
         out.write(chunk)
 
 
-def chunks(session: Session, scope: LedgerRange, kind: str) -> Iterator[bytes]:
+def chunks(session: Session, scope: LedgerRange, kind: str,
+           progress: Progress | None = None) -> Iterator[bytes]:
     """The streamed formats (csv, jsonl, beancount) as byte chunks."""
     if kind == "csv":
-        return csv_export(session, scope)
+        return csv_export(session, scope, progress)
     if kind == "jsonl":
-        return jsonl_chunks(session, scope)
+        return jsonl_chunks(session, scope, progress)
     if kind == "beancount":
-        return beancount_chunks(session, scope)
+        return beancount_chunks(session, scope, progress)
     raise ValueError(f"{kind} is not a streamed format")
 
 

@@ -171,3 +171,29 @@ def test_beancount_checks_and_balances_equal_fundpool(db, scenario, tmp_path, wi
         name = beancount_account(account.type, account.code)
         expected = signed / 10 ** EXPONENTS[account.currency]
         assert float(totals.get((name, account.currency), 0)) == expected, name
+
+
+def test_the_command_line_writes_the_same_export(db, scenario, database_url, tmp_path):
+    from click.testing import CliRunner
+
+    from fundpool.cli import main
+
+    env = {"FUNDPOOL_DATABASE_URL": database_url, "FUNDPOOL_INSTANCE_FOLDER": str(tmp_path),
+           "FUNDPOOL_LOG_LEVEL": "WARNING"}
+    scope = whole(subtree(DISTRICT, Level.DISTRICT))
+    args = ["export", "ledger", "--from", scope.start.isoformat(), "--to", scope.end.isoformat(),
+            "--pool", DISTRICT]
+    output = tmp_path / "ledger.beancount"
+    result = CliRunner().invoke(main, [*args, "--format", "beancount", "--output", str(output)],
+                                env=env, catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    with db.sessions() as session:
+        assert output.read_bytes() == b"".join(beancount_chunks(session, scope))
+        expected = b"".join(csv_export(session, scope))
+    result = CliRunner().invoke(main, args, env=env, catch_exceptions=False)
+    assert result.exit_code == 0
+    assert result.stdout_bytes == expected
+    bad = CliRunner().invoke(main, ["export", "ledger", "--from", scope.end.isoformat(),
+                                    "--to", scope.start.isoformat()], env=env)
+    assert bad.exit_code == 2
+    assert "is after --to" in bad.output

@@ -9,6 +9,7 @@ from fundpool.api.audit.resources import blp as audit_blp
 from fundpool.api.donations import receipt_export  # noqa: F401  adds /receipts/export
 from fundpool.api.donations.imports import blp as imports_blp
 from fundpool.api.donations.resources import blp as donations_blp
+from fundpool.api.exports.resources import blp as exports_blp
 from fundpool.api.funds.allocations import blp as allocations_blp
 from fundpool.api.funds.resources import blp as funds_blp
 from fundpool.api.grants.resources import blp as matching_blp
@@ -35,7 +36,8 @@ def init_api(app: Flask, max_request_bytes: int) -> FundpoolApi:
     api = FundpoolApi(app)
     for blueprint in (health_blp, pools_blp, tokens_blp, funds_blp, allocations_blp,
                       donations_blp, imports_blp, accounts_blp, entries_blp, holds_blp, periods_blp,
-                      verification_blp, audit_blp, needs_blp, proposals_blp, matching_blp):
+                      verification_blp, audit_blp, needs_blp, proposals_blp, matching_blp,
+                      exports_blp):
         api.register_blueprint(blueprint)
     api.register_blueprint(reports_blp)
     app.register_error_handler(FundpoolError, problems.from_domain)

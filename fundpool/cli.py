@@ -358,3 +358,30 @@ def demo(host: str, port: int, workers: int) -> None:
                f"http://{host}:{port}/api/v1/pools/440304")
     click.echo(f"API docs: http://{host}:{port}/api/v1/docs")
     run_server(host, port, workers, config)
+
+
+@main.group("report")
+def report_group() -> None:
+    """Reports for auditors (docs/reports.md)."""
+
+
+@report_group.command("trial-balance")
+@click.option("--pool", "pool_code", help="Pool subtree; the city if left out.")
+@click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]),
+              help="Count entries dated up to this day, YYYY-MM-DD; default today.")
+@_friendly
+def report_trial_balance(pool_code: str | None, as_of) -> None:
+    """Print the trial balance (试算平衡表) of a pool subtree; exit 1 if it does not balance."""
+    from fundpool.reports.scope import city_code, pool_scope
+    from fundpool.reports.trial_balance import table, trial_balance
+    day = as_of.date() if as_of else ledger_today()
+    if day > ledger_today():
+        raise InvalidInput(f"--as-of ({day}) is in the future", "as_of")
+    with _app() as (_, database), database.sessions() as session:
+        code = pool_code or city_code(session)
+        report = trial_balance(session, pool_scope(session, code), day)
+    click.echo(f"试算平衡表 trial balance of {code} and below, as of {day}")
+    for line in table(report):
+        click.echo(line)
+    if not report.balanced:
+        sys.exit(1)

@@ -39,3 +39,14 @@ def pool_scope(session: Session, code: str, subtree: bool = True, field: str = "
 
 def fund_scope(fund) -> Scope:
     return Scope(fund.pool.code, fund.pool.code, fund.id)
+
+
+def city_code(session: Session) -> str:
+    """The one city's code, for reports that default to the whole city."""
+    from sqlalchemy import select
+
+    from fundpool.errors import InvalidInput
+    codes = list(session.scalars(select(Pool.code).where(Pool.level == "city").limit(2)))
+    if len(codes) != 1:
+        raise InvalidInput("name a pool: there is not exactly one city", "pool")
+    return codes[0]

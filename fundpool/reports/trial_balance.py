@@ -106,3 +106,43 @@ def trial_balance(session: Session, scope: Scope, as_of: date) -> TrialBalance:
     for currency, net in session.execute(crossing.group_by(Posting.currency)):
         totals.setdefault(currency, CurrencyTotals(currency)).boundary = int(net)
     return TrialBalance(as_of, lines, [totals[c] for c in sorted(totals)])
+
+
+def table(report: TrialBalance) -> list[str]:
+    """The trial balance as lines of a plain-text table (for the command line)."""
+    from fundpool.ledger.money import format_amount
+
+    head = ("account", "名称", "debits", "credits", "balance Dr", "balance Cr")
+    rows = [(line.account, line.name,
+             *(format_amount(getattr(line, name), line.currency) for name in (
+                 "debits", "credits", "balance_debit", "balance_credit")))
+            for line in report.lines]
+    for total in report.totals:
+        c = total.currency
+        into, out = max(total.boundary, 0), max(-total.boundary, 0)
+        if total.boundary:
+            rows.append((f"子树外拨入净额 {c}", "net allocated in from outside",
+                         format_amount(out, c), format_amount(into, c),
+                         format_amount(out, c), format_amount(into, c)))
+        rows.append((f"合计 total {c}", "balanced" if total.balanced else "NOT BALANCED",
+                     format_amount(total.debits + out, c),
+                     format_amount(total.credits + into, c),
+                     format_amount(total.balance_debit + out, c),
+                     format_amount(total.balance_credit + into, c)))
+    widths = [max(_width(str(row[i])) for row in (head, *rows)) for i in range(len(head))]
+
+    def render(row) -> str:
+        cells = []
+        for i, value in enumerate(row):
+            pad = " " * (widths[i] - _width(str(value)))
+            cells.append(str(value) + pad if i < 2 else pad + str(value))
+        return "  ".join(cells).rstrip()
+
+    rule = "  ".join("-" * width for width in widths)
+    return [render(head), rule, *(render(row) for row in rows[:len(report.lines)]), rule,
+            *(render(row) for row in rows[len(report.lines):])]
+
+
+def _width(text: str) -> int:
+    """Display width: CJK characters take two columns in a terminal."""
+    return sum(2 if ord(ch) > 0x2E7F else 1 for ch in text)

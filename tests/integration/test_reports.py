@@ -172,3 +172,23 @@ def test_a_statement_runs_from_opening_to_closing(db, books):
 
         general = statement(session, get_fund(session, STREET), EARLY, TODAY).currencies[0]
         assert general.held == 50_000 and general.movements[0].counterparty == "平安银行"
+
+
+def test_the_trial_balance_command_prints_a_balanced_table(db, books, database_url, tmp_path):
+    from click.testing import CliRunner
+
+    from fundpool.cli import main
+    env = {"FUNDPOOL_DATABASE_URL": database_url, "FUNDPOOL_INSTANCE_FOLDER": str(tmp_path),
+           "FUNDPOOL_LOG_LEVEL": "WARNING"}
+    result = CliRunner().invoke(main, ["report", "trial-balance"], env=env)
+    assert result.exit_code == 0, result.output
+    assert "trial balance of 440300" in result.output
+    assert f"{ELDER}:1002:CNY" in result.output
+    total = next(line for line in result.output.splitlines() if line.startswith("合计 total CNY"))
+    assert "balanced" in total and total.split()[-1] == total.split()[-2]
+    district = CliRunner().invoke(main, ["report", "trial-balance", "--pool", FUTIAN,
+                                         "--as-of", MIDDLE.isoformat()], env=env)
+    assert district.exit_code == 0 and "子树外拨入净额 CNY" in district.output
+    future = CliRunner().invoke(main, ["report", "trial-balance", "--as-of",
+                                       (TODAY + timedelta(days=2)).isoformat()], env=env)
+    assert future.exit_code == 2 and "future" in future.output

@@ -23,6 +23,7 @@ No Flask here: the API and the CLI both call these functions.
 
 from __future__ import annotations
 
+import csv
 import io
 import json
 from collections.abc import Callable, Iterator
@@ -33,7 +34,8 @@ from typing import IO
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fundpool.exports.writers import BOM, CHUNK_BYTES, csv_chunks, xlsx_file
+from fundpool.exports.cells import neutralise
+from fundpool.exports.writers import BOM, CHUNK_BYTES, xlsx_file
 from fundpool.funds.models import Fund
 from fundpool.ledger.models import Account, Entry, Posting
 from fundpool.ledger.money import EXPONENTS, format_amount
@@ -127,12 +129,15 @@ Progress = Callable[[int], None]
 
 def _raw_rows(session: Session, scope: LedgerRange,
               progress: Progress | None = None) -> Iterator[tuple]:
-    stmt = _posting_select(scope).execution_options(yield_per=BATCH_ROWS)
+    # Core execution on the session's connection: the rows are plain columns, so the ORM's
+    # per-row work would only cost time; yield_per streams them (a server-side cursor).
+    result = session.connection().execution_options(yield_per=BATCH_ROWS).execute(
+        _posting_select(scope))
     if progress is None:
-        yield from session.execute(stmt)
+        yield from result
         return
     done = 0
-    for row in session.execute(stmt):
+    for row in result:
         yield row
         done += 1
         if done % BATCH_ROWS == 0:
@@ -140,18 +145,38 @@ def _raw_rows(session: Session, scope: LedgerRange,
     progress(done)
 
 
-def ledger_rows(session: Session, scope: LedgerRange,
-                progress: Progress | None = None) -> Iterator[tuple]:
+def ledger_rows(session: Session, scope: LedgerRange, progress: Progress | None = None, *,
+                safe: bool = False) -> Iterator[tuple]:
     """The export's rows shaped as ``COLUMNS``: the entry id as a number, everything else
     text (amounts as decimal strings in the currency's exponent, the other side empty;
-    the recorded time in ISO 8601 China time)."""
+    the recorded time in ISO 8601 China time).
+
+    ``safe`` makes the text a person or a chart wrote (kind, account names, memo, external
+    reference) safe for a spreadsheet (:func:`fundpool.exports.cells.neutralise`); the other
+    columns are ids, dates, codes, unsigned amounts and hashes, which cannot start a formula.
+    The entry's and the account's parts are made once per entry and per account.
+    """
+    clean = neutralise if safe else _same
+    last_entry = None
+    head = tail = ()
+    accounts: dict[str, tuple] = {}
     for (entry_id, day, recorded_at, kind, code, name, name_en, fund, pool, side, amount,
          currency, memo, external_ref, entry_hash, _type) in _raw_rows(session, scope, progress):
+        if entry_id != last_entry:
+            last_entry = entry_id
+            head = (entry_id, day.isoformat(), _china_time(recorded_at), clean(kind))
+            tail = (clean(memo), clean(external_ref or ""), entry_hash)
+        account = accounts.get(code)
+        if account is None:
+            account = accounts[code] = (code, clean(name), clean(name_en),
+                                        fund if fund is not None else pool, pool)
         money = format_amount(amount, currency)
-        yield (entry_id, day.isoformat(), _china_time(recorded_at), kind, code, name, name_en,
-               fund if fund is not None else pool, pool,
-               money if side == "debit" else "", money if side == "credit" else "",
-               currency, memo, external_ref or "", entry_hash)
+        yield head + account + ((money, "", currency) if side == "debit"
+                                else ("", money, currency)) + tail
+
+
+def _same(value: object) -> object:
+    return value
 
 
 def _china_time(moment) -> str:
@@ -164,8 +189,20 @@ def _china_time(moment) -> str:
 
 def csv_export(session: Session, scope: LedgerRange,
                progress: Progress | None = None) -> Iterator[bytes]:
-    """The CSV file as UTF-8 byte chunks, the first starting with the BOM."""
-    return csv_chunks(HEADER, ledger_rows(session, scope, progress))
+    """The CSV file as UTF-8 byte chunks, the first starting with the BOM; RFC 4180 quoting
+    and CRLF line ends like :func:`fundpool.exports.writers.csv_chunks`, with the text cells
+    neutralised once per entry and account rather than every cell of every row."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\r\n")
+    buffer.write(BOM)
+    writer.writerow(HEADER)
+    for row in ledger_rows(session, scope, progress, safe=True):
+        writer.writerow(row)
+        if buffer.tell() >= CHUNK_BYTES:
+            yield buffer.getvalue().encode("utf-8")
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue().encode("utf-8")
 
 
 def jsonl_chunks(session: Session, scope: LedgerRange,

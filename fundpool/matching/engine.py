@@ -20,6 +20,7 @@ from .eligibility import Graph, area_code_for, cap, level_index, may_pay, may_se
 from .problem import LEVELS, URGENCIES, Match, Problem, Reason, Share, Solution
 from .solver import URANK, Selection, Stage, secondary_cost, urgency_people
 
+SOLVE_SHARE = 0.9  # of the time limit for solving; the rest for whole-fen shares, reasons, checks
 EXACT_SHARE = 0.85  # of a part's time for the exact solver when it may need extending
 EXACT_LIMIT = 100_000  # model variables (proposals + need edges + fund edges) of one part
 REPORT_WEIGHTS = (10_000, 100, 1)  # crisis, priority, routine people in the reported objective
@@ -30,7 +31,7 @@ def match(problem: Problem, *, method: str = "auto") -> Solution:
     if method not in ("auto", "exact", "heuristic"):
         raise ValueError("method must be auto, exact or heuristic")
     start = time.perf_counter()
-    deadline = start + problem.time_limit
+    deadline = start + problem.time_limit * SOLVE_SHARE
     graph = Graph.build(problem)
     parts = graph.components() if graph.proposals else []
     sizes = [part.size() for part in parts]

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 from datetime import date, timezone
 from typing import IO
 
-from sqlalchemy import func, select
+from sqlalchemy import (BigInteger, DateTime, Text, case, cast, func, literal, null, select,
+                        type_coerce)
 from sqlalchemy.orm import Session
 
 from fundpool.exports.cells import neutralise
@@ -74,7 +75,7 @@ COLUMNS = (
 HEADER = tuple(f"{zh} / {en}" for zh, en in COLUMNS)
 KEYS = tuple(en for _, en in COLUMNS)
 #: Rows fetched from the database at a time.
-BATCH_ROWS = 2000
+BATCH_ROWS = 5000
 
 #: Beancount's five root accounts for fundpool's account types.
 BEANCOUNT_ROOTS = {"asset": "Assets", "liability": "Liabilities", "net_assets": "Equity",
@@ -101,7 +102,10 @@ def _conditions(scope: LedgerRange) -> list:
 
 
 def _posting_select(scope: LedgerRange):
-    return (select(Posting.entry_id, Posting.effective_date, Entry.recorded_at, Entry.kind,
+    # recorded_at as the driver gives it (aware on PostgreSQL, naive UTC on SQLite; see
+    # _china_time), without the column type's per-row conversion.
+    recorded_at = type_coerce(Entry.recorded_at, DateTime(timezone=True))
+    return (select(Posting.entry_id, Posting.effective_date, recorded_at, Entry.kind,
                    Account.code, Account.name, Account.name_en, Fund.code, Pool.code,
                    Posting.side, Posting.amount, Posting.currency, Entry.memo,
                    Entry.external_ref, Entry.entry_hash, Account.type)
@@ -133,16 +137,14 @@ def _raw_rows(session: Session, scope: LedgerRange,
     # per-row work would only cost time; yield_per streams them (a server-side cursor).
     result = session.connection().execution_options(yield_per=BATCH_ROWS).execute(
         _posting_select(scope))
-    if progress is None:
-        yield from result
-        return
     done = 0
-    for row in result:
-        yield row
-        done += 1
-        if done % BATCH_ROWS == 0:
+    for batch in result.partitions():
+        yield from batch
+        done += len(batch)
+        if progress is not None:
             progress(done)
-    progress(done)
+    if progress is not None:
+        progress(done)
 
 
 def ledger_rows(session: Session, scope: LedgerRange, progress: Progress | None = None, *,
@@ -191,7 +193,98 @@ def csv_export(session: Session, scope: LedgerRange,
                progress: Progress | None = None) -> Iterator[bytes]:
     """The CSV file as UTF-8 byte chunks, the first starting with the BOM; RFC 4180 quoting
     and CRLF line ends like :func:`fundpool.exports.writers.csv_chunks`, with the text cells
-    neutralised once per entry and account rather than every cell of every row."""
+    neutralised once per entry and account rather than every cell of every row.
+
+    On PostgreSQL the rows are made by the database (:func:`_pg_csv_chunks`), the same bytes
+    about three times as fast; elsewhere by Python."""
+    if session.get_bind().dialect.name == "postgresql":
+        return _pg_csv_chunks(session, scope, progress)
+    return _python_csv_chunks(session, scope, progress)
+
+
+def _csv_header() -> str:
+    buffer = io.StringIO()
+    buffer.write(BOM)
+    csv.writer(buffer, lineterminator="\r\n").writerow(HEADER)
+    return buffer.getvalue()
+
+
+def _pg_csv_chunks(session: Session, scope: LedgerRange,
+                   progress: Progress | None = None) -> Iterator[bytes]:
+    """The CSV by ``COPY (SELECT …) TO STDOUT WITH (FORMAT csv)``: the same query, with the
+    values formatted in SQL exactly as :func:`ledger_rows` formats them (amounts in the
+    currency's exponent, China time, text cells neutralised, empty text as NULL so that it is
+    written unquoted, as Python's csv module does). PostgreSQL quotes a field for the same
+    reasons Python does (a comma, a quote, CR or LF); it ends records with LF, which is turned
+    into CRLF here outside quoted fields (a quote count carried across chunks), so LF inside a
+    memo stays as it is. Progress is reported by records."""
+    compiled = _pg_csv_select(scope).compile(dialect=session.get_bind().dialect)
+    params, sql = compiled.params, str(compiled)
+    cursor = session.connection().connection.driver_connection.cursor()
+    yield _csv_header().encode("utf-8")
+    quotes = 0
+    carry = b""
+    done = 0
+    pending = bytearray()
+    with cursor.copy(f"COPY ({sql}) TO STDOUT WITH (FORMAT csv)", params) as copy:
+        for block in copy:
+            pieces = (carry + bytes(block)).split(b"\n")
+            carry = pieces.pop()
+            for piece in pieces:
+                quotes += piece.count(b'"')
+                pending += piece
+                if quotes % 2:
+                    pending += b"\n"
+                else:
+                    pending += b"\r\n"
+                    done += 1
+            if len(pending) >= CHUNK_BYTES:
+                yield bytes(pending)
+                pending.clear()
+                if progress is not None:
+                    progress(done)
+    pending += carry
+    yield bytes(pending)
+    if progress is not None:
+        progress(done)
+
+
+def _pg_text(column):
+    """A text cell as the CSV writes it: neutralised, and NULL when empty."""
+    safe = case((column.regexp_match("^[-=+@\t\r]"), literal("'") + column), else_=column)
+    return func.nullif(safe, "")
+
+
+def _pg_amount(side: str):
+    exponent = case(*((Posting.currency == currency, literal(e))
+                      for currency, e in EXPONENTS.items()), else_=literal(2))
+    scale = func.power(10, exponent).cast(BigInteger)
+    text = case((exponent == 0, cast(Posting.amount, Text)),
+                else_=cast(Posting.amount // scale, Text) + "." +
+                func.lpad(cast(Posting.amount % scale, Text), exponent, "0"))
+    return case((Posting.side == side, text), else_=null())
+
+
+def _pg_csv_select(scope: LedgerRange):
+    local = func.timezone(LEDGER_TZ.key, Entry.recorded_at)
+    return (select(Posting.entry_id, cast(Posting.effective_date, Text),
+                   func.to_char(local, 'YYYY-MM-DD"T"HH24:MI:SS') + "+08:00",
+                   _pg_text(Entry.kind), Account.code, _pg_text(Account.name),
+                   _pg_text(Account.name_en), func.coalesce(Fund.code, Pool.code), Pool.code,
+                   _pg_amount("debit"), _pg_amount("credit"), Posting.currency,
+                   _pg_text(Entry.memo), _pg_text(func.coalesce(Entry.external_ref, "")),
+                   Entry.entry_hash)
+            .select_from(Posting)
+            .join(Entry, Entry.id == Posting.entry_id)
+            .join(Account, Account.id == Posting.account_id)
+            .join(Pool, Pool.id == Account.pool_id)
+            .outerjoin(Fund, Fund.id == Account.fund_id)
+            .where(*_conditions(scope))
+            .order_by(Posting.effective_date, Posting.entry_id, Posting.id))
+
+
+def _python_csv_chunks(session: Session, scope: LedgerRange,
+                       progress: Progress | None = None) -> Iterator[bytes]:
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     buffer.write(BOM)

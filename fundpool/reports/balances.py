@@ -54,14 +54,17 @@ def balances(session: Session, scope: Scope, as_of: date | None = None) -> list[
         lines = [BalanceLine(chart, _name(chart), kind, currency, int(bal), int(pend), int(n))
                  for chart, kind, currency, bal, pend, n in rows]
     else:
-        stmt = scope.where(
-            select(Account.chart_code, Account.type, Account.currency,
-                   func.sum(DEBIT_MINUS_CREDIT), func.count(func.distinct(Account.id)))
-            .select_from(Posting).join(Account, Account.id == Posting.account_id)
-            .join(Pool, Pool.id == Account.pool_id)
-            .where(Posting.effective_date <= as_of))
-        rows = session.execute(stmt.group_by(Account.chart_code, Account.type,
-                                             Account.currency)).all()
+        # Summed per account first (one pass over the postings of the scope's accounts),
+        # then the few thousand sums grouped by chart code.
+        in_scope = scope.where(select(Account.id).join(Pool, Pool.id == Account.pool_id))
+        sums = (select(Posting.account_id, func.sum(DEBIT_MINUS_CREDIT).label("net"))
+                .where(Posting.effective_date <= as_of, Posting.account_id.in_(in_scope))
+                .group_by(Posting.account_id).subquery())
+        rows = session.execute(
+            select(Account.chart_code, Account.type, Account.currency, func.sum(sums.c.net),
+                   func.count())
+            .select_from(sums).join(Account, Account.id == sums.c.account_id)
+            .group_by(Account.chart_code, Account.type, Account.currency)).all()
         lines = [BalanceLine(chart, _name(chart), kind, currency,
                              int(raw) if kind in DEBIT_NORMAL else -int(raw), None, int(n))
                  for chart, kind, currency, raw, n in rows]

@@ -7,8 +7,8 @@ inside, so debits equal credits per currency. A smaller subtree also sees alloca
 that cross its edge (the city's 1002 paying a district's 1002): their other leg lies
 outside, so the totals differ by the net money allocated in from outside the subtree.
 That difference is shown as its own line (``boundary``: 子树外拨入净额), summed on its own
-from the subtree's postings of allocation and return entries (those inside the subtree
-net to zero), and the report is balanced when debits − boundary = credits.
+from the allocation records whose one fund lies inside the subtree and the other outside,
+and the report is balanced when debits − boundary = credits.
 """
 
 from __future__ import annotations
@@ -17,16 +17,14 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import case, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
-from fundpool.funds.models import Fund
-from fundpool.ledger.balances import DEBIT_MINUS_CREDIT
+from fundpool.funds.models import Allocation, Fund
 from fundpool.ledger.models import Account, Entry, Posting
 from fundpool.pools.models import Pool
 from fundpool.reports.scope import Scope
 
 DEBITS = func.sum(case((Posting.side == "debit", Posting.amount), else_=0))
-CROSSING_KINDS = ("allocation", "return")
 CREDITS = func.sum(case((Posting.side == "credit", Posting.amount), else_=0))
 
 
@@ -78,15 +76,18 @@ class TrialBalance:
 
 
 def trial_balance(session: Session, scope: Scope, as_of: date) -> TrialBalance:
-    stmt = scope.where(
+    # Postings are summed per account first (one pass over the postings of the subtree's
+    # accounts), and only the few thousand sums are joined to their names.
+    in_scope = scope.where(select(Account.id).join(Pool, Pool.id == Account.pool_id))
+    sums = (select(Posting.account_id, DEBITS.label("debits"), CREDITS.label("credits"))
+            .where(Posting.effective_date <= as_of, Posting.account_id.in_(in_scope))
+            .group_by(Posting.account_id).subquery())
+    rows = session.execute(
         select(Account.code, Account.chart_code, Account.name, Pool.code, Fund.code,
-               Account.currency, DEBITS, CREDITS)
-        .select_from(Posting).join(Account, Account.id == Posting.account_id)
+               Account.currency, sums.c.debits, sums.c.credits)
+        .select_from(sums).join(Account, Account.id == sums.c.account_id)
         .join(Pool, Pool.id == Account.pool_id)
-        .outerjoin(Fund, Fund.id == Account.fund_id)
-        .where(Posting.effective_date <= as_of))
-    rows = session.execute(stmt.group_by(Account.code, Account.chart_code, Account.name,
-                                         Pool.code, Fund.code, Account.currency)).all()
+        .outerjoin(Fund, Fund.id == Account.fund_id)).all()
     lines = sorted((TrialLine(code, chart, name, pool, fund, currency, int(dr), int(cr))
                     for code, chart, name, pool, fund, currency, dr, cr in rows),
                    key=lambda line: (line.currency, line.chart_code, line.account))
@@ -97,15 +98,34 @@ def trial_balance(session: Session, scope: Scope, as_of: date) -> TrialBalance:
         total.credits += line.credits
         total.balance_debit += line.balance_debit
         total.balance_credit += line.balance_credit
-    crossing = scope.where(
-        select(Posting.currency, func.sum(DEBIT_MINUS_CREDIT))
-        .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
-        .join(Account, Account.id == Posting.account_id)
-        .join(Pool, Pool.id == Account.pool_id)
-        .where(Posting.effective_date <= as_of, Entry.kind.in_(CROSSING_KINDS)))
-    for currency, net in session.execute(crossing.group_by(Posting.currency)):
-        totals.setdefault(currency, CurrencyTotals(currency)).boundary = int(net)
+    for currency, net in boundary(session, scope, as_of).items():
+        totals.setdefault(currency, CurrencyTotals(currency)).boundary = net
     return TrialBalance(as_of, lines, [totals[c] for c in sorted(totals)])
+
+
+def boundary(session: Session, scope: Scope, as_of: date) -> dict[str, int]:
+    """Per currency, money allocated into the subtree from outside it less money allocated
+    out of it, by the allocation records (an allocation or return is one entry between two
+    funds' 1002 accounts), counting those dated up to ``as_of``."""
+    source, target = aliased(Fund), aliased(Fund)
+    source_pool, target_pool = aliased(Pool), aliased(Pool)
+    inside_source = source_pool.code.between(scope.low, scope.high)
+    inside_target = target_pool.code.between(scope.low, scope.high)
+    if scope.fund_id is not None:
+        inside_source = inside_source & (source.id == scope.fund_id)
+        inside_target = inside_target & (target.id == scope.fund_id)
+    signed = case((inside_target & ~inside_source, Allocation.amount),
+                  (inside_source & ~inside_target, -Allocation.amount), else_=0)
+    rows = session.execute(
+        select(Allocation.currency, func.sum(signed))
+        .join(Entry, Entry.id == Allocation.entry_id)
+        .join(source, source.id == Allocation.source_fund_id)
+        .join(target, target.id == Allocation.target_fund_id)
+        .join(source_pool, source_pool.id == source.pool_id)
+        .join(target_pool, target_pool.id == target.pool_id)
+        .where(Entry.effective_date <= as_of, inside_source | inside_target)
+        .group_by(Allocation.currency)).all()
+    return {currency: int(net) for currency, net in rows if net}
 
 
 def table(report: TrialBalance) -> list[str]:

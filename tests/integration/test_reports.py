@@ -12,12 +12,19 @@ from fundpool.funds.allocation import allocate
 from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
 from fundpool.ledger.accounts import open_currency
 from fundpool.ledger.posting import today
+from fundpool.matching import approval
 from fundpool.matching.grants import Portion, hold_grant, pay_instalment
 from fundpool.reports.activity import activity
 from fundpool.reports.balances import balances
 from fundpool.reports.scope import fund_scope, pool_scope
 from fundpool.reports.statements import statement
 from fundpool.reports.trial_balance import trial_balance
+from tests.integration.test_matching_runs import (  # noqa: F401  (scene is a fixture)
+    decide,
+    run,
+    scene,
+    the_match,
+)
 
 ACTOR = Actor("test")
 CITY, FUTIAN, STREET, OTHER = "440300", "440304", "440304001", "440304002"
@@ -192,3 +199,19 @@ def test_the_trial_balance_command_prints_a_balanced_table(db, books, database_u
     future = CliRunner().invoke(main, ["report", "trial-balance", "--as-of",
                                        (TODAY + timedelta(days=2)).isoformat()], env=env)
     assert future.exit_code == 2 and "future" in future.output
+
+
+def test_a_grant_payment_names_the_project_it_paid(db, scene):  # noqa: F811
+    """An approved match paid in two instalments: each payment names the proposal's title
+    (the second comes from the hold made again for the rest)."""
+    match_id = the_match(db, run(db)).id
+    decide(db, "approve", match_id)
+    for amount in (1_000_00, 600_00):
+        with db.transaction() as session:
+            approval.disburse(session, ACTOR, match_id, amount, TODAY, "")
+    with db.sessions() as session:
+        (cny,) = statement(session, get_fund(session, STREET), TODAY, TODAY).currencies
+        paid = [m for m in cny.movements if m.kind == "disbursement"]
+        assert [m.counterparty for m in paid] == ["滨河长者助餐", "滨河长者助餐"]
+        assert cny.held == 1_500_00 - 750_00 - 450_00
+        assert cny.closing == cny.opening + sum(m.amount for m in cny.movements)

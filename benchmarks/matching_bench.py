@@ -110,7 +110,7 @@ def main() -> int:
             cells = [f"{ppl[u]}/{bnd[u]:.0f}" for u in ("crisis", "priority", "routine")]
             print(f"{r['proposals']:>9} {r['needs']:>7} {r['funds']:>5} {method:>9} {r['method']:>9} "
                   f"{r['seconds']:>7.1f} {r['peak_mib']:>8.0f} {r['objective']:>12.0f} {r['bound']:>12.0f} "
-                  f"{r['gap']:>7.2%} {str(r['optimal']):>7} {cells[0]:>13} {cells[1]:>13} {cells[2]:>15} "
+                  f"{r['gap']:>7.2%} {r['optimal']!s:>7} {cells[0]:>13} {cells[1]:>13} {cells[2]:>15} "
                   f"{r['other_cores']:>6.2f}", flush=True)
             if args.json:
                 print(json.dumps(r))

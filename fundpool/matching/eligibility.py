@@ -124,7 +124,7 @@ class Graph:
     _serve: list[tuple[int, int]] | None = None
 
     @classmethod
-    def build(cls, problem: Problem) -> "Graph":
+    def build(cls, problem: Problem) -> Graph:
         validate(problem)
         needs = sorted(problem.needs, key=lambda n: n.id)
         proposals = sorted(problem.proposals, key=lambda p: p.id)
@@ -210,7 +210,7 @@ class Graph:
         sizes = [len(c) for c in self.cell_needs]
         return sum(sizes[ci] for cells in self.prop_cells for ci in cells)
 
-    def components(self) -> list["Graph"]:
+    def components(self) -> list[Graph]:
         """Split into parts that share no need and no fund (each is solved on its own)."""
         parent = list(range(len(self.proposals)))
 

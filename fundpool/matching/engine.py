@@ -21,7 +21,7 @@ from .problem import LEVELS, URGENCIES, Match, Problem, Reason, Share, Solution
 from .solver import URANK, Selection, Stage, secondary_cost, urgency_people
 
 SOLVE_SHARE = 0.9  # of the time limit for solving; the rest for whole-fen shares, reasons, checks
-EXACT_SHARE = 0.85  # of a part's time for the exact solver when it may need extending
+EXACT_SHARE = 0.75  # of a part's time for the exact solver when it may need extending
 EXACT_LIMIT = 100_000  # model variables (proposals + need edges + fund edges) of one part
 REPORT_WEIGHTS = (10_000, 100, 1)  # crisis, priority, routine people in the reported objective
 
@@ -57,14 +57,22 @@ def match(problem: Problem, *, method: str = "auto") -> Solution:
             exact_deadline = now + (part_deadline - now) * EXACT_SHARE
             selection = solver.solve(part, time_limit=exact_deadline - now, deadline=exact_deadline)
             how = "exact"
-            if selection is not None and not all(s.proven for s in selection.stages):
-                extended = heuristic.solve(part, part_deadline, start_with=selection.assign)
-                if _better(part, extended.assign, selection.assign):
-                    extended.stages = _tighter(extended.stages, selection.stages)
-                    extended.stats["extended_exact"] = True
-                    selection = extended
-                    how = "exact+heuristic"
-                    used_heuristic = True
+            if selection is None or not all(s.proven for s in selection.stages):
+                # out of time: the plain heuristic, and the exact solution extended by it; the
+                # lexicographically better one, with the tighter of the valid bounds
+                now = time.perf_counter()
+                middle = now + (part_deadline - now) * 0.3
+                candidates = [heuristic.solve(part, middle, with_bounds=False)]
+                if selection is not None:
+                    candidates.append(heuristic.solve(part, middle, start_with=selection.assign, with_bounds=False))
+                best = max(candidates, key=lambda c: urgency_people(part, c.assign))
+                best.stages = heuristic.bounds(part, best.assign, part_deadline)
+                if selection is not None:
+                    best.stages = _tighter(best.stages, selection.stages)
+                    best.stats["extended_exact"] = best is candidates[-1]
+                selection = best
+                how = "exact+heuristic"
+                used_heuristic = True
         if selection is None:
             selection = heuristic.solve(part, part_deadline)
             how = "heuristic"

@@ -29,11 +29,19 @@ from __future__ import annotations
 
 import heapq
 import time
-from collections import defaultdict
 
 from .eligibility import Graph
-from .solver import (URANK, MoneyFlow, Selection, Stage, class_people, coarse_bound, relaxation_bound,
-                     trivial_bound, urgency_people)
+from .solver import (
+    URANK,
+    MoneyFlow,
+    Selection,
+    Stage,
+    class_people,
+    coarse_bound,
+    relaxation_bound,
+    trivial_bound,
+    urgency_people,
+)
 
 TARGET_GAP = 0.01
 LP_COLUMN_LIMIT = 200_000  # larger aggregated LPs do not solve in time here (measured)
@@ -42,7 +50,7 @@ IMPROVE_UNTIL = 0.5  # of the time, after which the bounds get the rest
 
 
 def solve(graph: Graph, deadline: float, reroute_share: float = 0.25,
-          start_with: dict[int, list[int]] | None = None) -> Selection:
+          start_with: dict[int, list[int]] | None = None, with_bounds: bool = True) -> Selection:
     """``start_with``: a solution to extend (e.g. the exact solver's when it ran out of time): its
     proposals are paid and keep their needs, fill their spare capacity, and the greedy goes on."""
     start = time.perf_counter()
@@ -54,7 +62,8 @@ def solve(graph: Graph, deadline: float, reroute_share: float = 0.25,
     stats["seconds_before_bounds"] = round(time.perf_counter() - start, 3)
     selection = Selection(dict(sorted(assign.items())), [], None, stats)
     selection.stats["allocation"] = {pi: allocation[pi] for pi in assign}
-    selection.stages = bounds(graph, selection.assign, deadline)
+    if with_bounds:
+        selection.stages = bounds(graph, selection.assign, deadline)
     return selection
 
 
@@ -198,31 +207,30 @@ def bounds(graph: Graph, assign: dict[int, list[int]], deadline: float, target: 
         value = float(values[k])
         bound = trivial_bound(graph, k)
         how = "trivial"
-        if bound > 0 and (bound - value) / bound > target:
-            left = deadline - time.perf_counter()
+        if bound > 0 and (bound - value) / bound > target and deadline - time.perf_counter() > 0.3:
+            table = table if table is not None else class_people(graph)
+            # the more urgent levels reached: level v binds the optimum only if every stage
+            # before v is proven (see docs/matching.md)
+            levels = []
+            for v in range(k):
+                if all(stages[w].proven for w in range(v)):
+                    levels.append(values[v])
+                else:
+                    break
             columns = len(graph.proposals) + len(graph.pay) + sum(map(len, graph.prop_cells)) * (k + 1)
-            if left > 0.5 and columns <= LP_COLUMN_LIMIT:
-                table = table if table is not None else class_people(graph)
-                # the more urgent levels reached: level v binds the optimum only if every stage
-                # before v is proven (see docs/matching.md)
-                levels = []
-                for v in range(k):
-                    if all(stages[w].proven for w in range(v)):
-                        levels.append(values[v])
-                    else:
-                        break
-                lp, how = relaxation_bound(graph, k, levels, time_limit=left / (3 - k), table=table)
-                bound = min(bound, lp)
-            elif left > 0.5:
-                table = table if table is not None else class_people(graph)
-                levels = []
-                for v in range(k):
-                    if all(stages[w].proven for w in range(v)):
-                        levels.append(values[v])
-                    else:
-                        break
-                lp, how = coarse_bound(graph, k, levels, time_limit=left / (3 - k), table=table)
-                bound = min(bound, lp)
+            # tightest first; a cheaper one when the time runs short (each is a true bound)
+            attempts = ([lambda t: relaxation_bound(graph, k, levels, time_limit=t, table=table),
+                         lambda t: relaxation_bound(graph, k, levels, time_limit=t, table=table, links=False)]
+                        if columns <= LP_COLUMN_LIMIT else [])
+            attempts.append(lambda t: coarse_bound(graph, k, levels, time_limit=t, table=table))
+            for attempt in attempts:
+                left = deadline - time.perf_counter()
+                if left <= 0.3:
+                    break
+                lp, how = attempt(left / (3 - k))
+                if not how.startswith("trivial"):
+                    bound = min(bound, lp)
+                    break
         bound = max(bound, value)
         proven = int(bound + 1e-6) <= value
         stages.append(Stage(("crisis", "priority", "routine")[k], value, bound, proven,
@@ -245,7 +253,7 @@ def improve(graph: Graph, assign: dict[int, list[int]], deadline: float) -> tupl
             served_by[ni] = pi
     current = {pi: list(lst) for pi, lst in assign.items()}
     cells_of = {pi: graph.prop_cells[pi] for pi in current}
-    key = lambda ni: (URANK[needs[ni].urgency], -needs[ni].people, needs[ni].survey_date, needs[ni].id)  # noqa: E731
+    key = lambda ni: (URANK[needs[ni].urgency], -needs[ni].people, needs[ni].survey_date, needs[ni].id)
 
     def unserved_fill(q: int, r: int, exclude: int) -> list[int]:
         pool = sorted((ni for ci in cells_of[q] for ni in graph.cell_needs[ci]
@@ -318,7 +326,7 @@ def improve_chains(graph: Graph, assign: dict[int, list[int]], deadline: float, 
         for ni in lst:
             served_by[ni] = pi
     cells_of = {pi: graph.prop_cells[pi] for pi in current}
-    rank = lambda ni: (URANK[needs[ni].urgency], -needs[ni].people, needs[ni].survey_date, needs[ni].id)  # noqa: E731
+    rank = lambda ni: (URANK[needs[ni].urgency], -needs[ni].people, needs[ni].survey_date, needs[ni].id)
 
     def best_unserved(q: int, avail: int) -> int | None:
         best = None

@@ -341,11 +341,14 @@ def trivial_bound(graph: Graph, k: int) -> float:
 
 
 def relaxation_bound(graph: Graph, k: int, levels: list[float], time_limit: float = 30.0,
-                     table=None, method: str = "highs") -> tuple[float, str]:
+                     table=None, method: str = "highs", links: bool = True) -> tuple[float, str]:
     """An upper bound on the people of urgency ``k`` served by any solution that serves at least
     ``levels[v]`` people of each more urgent level v (pass only levels that the lexicographic
-    optimum is known to reach). LP relaxation of the cell-aggregated model; the bound is
-    computed from the LP's duals by weak duality, so it holds whatever the solver's tolerances."""
+    optimum is known to reach). LP relaxation of the cell-aggregated model, with ``links``
+    ``Y[p, class] <= e x[p]`` and ``z[p, f] <= cap x[p]`` (valid for every integer solution; they
+    cut the 400-proposal bound from 7,483 to 6,876 routine people, the exact optimum being at least
+    6,690); the bound is computed from the LP's duals by weak duality, so it holds whatever the
+    solver's tolerances."""
     trivial = trivial_bound(graph, k)
     if trivial == 0:
         return 0.0, "nothing to serve"
@@ -398,6 +401,18 @@ def relaxation_bound(graph: Graph, k: int, levels: list[float], time_limit: floa
         vals.append(-np.ones(len(sel)))
         b_ub.append(np.array([-(level - 0.5)]))
         r += 1
+    if links:  # Y[p, class] <= e x[p]: a fractional proposal takes a fraction of each class
+        rows.append(np.concatenate([r + np.arange(M), r + np.arange(M)]))
+        cols.append(np.concatenate([Y, col_p]))
+        vals.append(np.concatenate([np.ones(M), -col_e]))
+        b_ub.append(np.zeros(M))
+        r += M
+        # z[p, f] <= cap x[p]
+        rows.append(np.concatenate([r + np.arange(G), r + np.arange(G)]))
+        cols.append(np.concatenate([Z, g_p]))
+        vals.append(np.concatenate([np.ones(G), -g_cap]))
+        b_ub.append(np.zeros(G))
+        r += G
     A_ub = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nvar))
     b_ub = np.concatenate(b_ub)
     A_eq = csr_matrix((np.concatenate([np.ones(G), -budget]), (np.concatenate([g_p, np.arange(P)]),
@@ -547,7 +562,7 @@ class MoneyFlow:
 
 
 def coarse_bound(graph: Graph, k: int, levels: list[float], time_limit: float = 30.0,
-                 table=None) -> tuple[float, str]:
+                 table=None, links: bool = False, money_links: bool = False) -> tuple[float, str]:
     """A cheaper relaxation than ``relaxation_bound`` for large inputs, still a true upper bound:
     - needs pooled by (street, category, urgency) instead of (community, category, urgency): a
       proposal may take from its street's pool at most what its own communities hold (its ``e``),
@@ -555,7 +570,9 @@ def coarse_bound(graph: Graph, k: int, levels: list[float], time_limit: float = 
     - money aggregated exactly over proposals with the same set of eligible funds (one budget row
       and one column per fund for each such group), per-grant limits kept only as the bound
       ``sum over the group of min(limit, budget)`` on a column — looser again.
-    The LP's duals give the bound by weak duality, as in ``relaxation_bound``."""
+    The LP's duals give the bound by weak duality, as in ``relaxation_bound``. Its ``links`` rows
+    (as there) are off by default: at 10,000 proposals they took the bound only from 342,299 to
+    341,835 routine people and the LP from 8 s to 58 s (measured)."""
     trivial = trivial_bound(graph, k)
     if trivial == 0:
         return 0.0, "nothing to serve"
@@ -629,6 +646,22 @@ def coarse_bound(graph: Graph, k: int, levels: list[float], time_limit: float = 
         vals.append(-np.ones(len(sel)))
         b_ub.append(np.array([-(level - 0.5)]))
         r += 1
+    if links:  # Y[p, coarse class] <= e x[p]
+        rows.append(np.concatenate([r + np.arange(M), r + np.arange(M)]))
+        colsl.append(np.concatenate([Yc, y_p]))
+        vals.append(np.concatenate([np.ones(M), -y_e]))
+        b_ub.append(np.zeros(M))
+        r += M
+    if money_links:  # z[group, f] <= sum over the group of cap[p, f] x[p]
+        zpos = {key: n for n, key in enumerate(zkeys)}
+        zrow = np.array([zpos[(int(group_of[pi]), fi)] for pi, fi, _ in graph.pay], dtype=np.int64)
+        pay_p = np.array([pi for pi, _, _ in graph.pay], dtype=np.int64)
+        pay_c = np.array([c for _, _, c in graph.pay], dtype=float) / UNIT
+        rows.append(np.concatenate([r + np.arange(Z), r + zrow]))
+        colsl.append(np.concatenate([Zc, pay_p]))
+        vals.append(np.concatenate([np.ones(Z), -pay_c]))
+        b_ub.append(np.zeros(Z))
+        r += Z
     A_ub = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(colsl))), shape=(r, nvar))
     b_ub = np.concatenate(b_ub)
     G = len(group_ids)

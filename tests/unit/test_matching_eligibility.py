@@ -5,8 +5,20 @@ from datetime import timedelta
 import pytest
 
 from fundpool.matching.eligibility import Graph, may_pay, may_serve
-from tests.unit.test_matching_helpers import (CITY, FUTIAN, NANSHAN, NANTOU, NANYUAN, ON, SHATOU, community,
-                                              fund, need, problem, proposal)
+from tests.unit.test_matching_helpers import (
+    CITY,
+    FUTIAN,
+    NANSHAN,
+    NANTOU,
+    NANYUAN,
+    ON,
+    SHATOU,
+    community,
+    fund,
+    need,
+    problem,
+    proposal,
+)
 
 
 def test_category_must_be_among_the_proposals():

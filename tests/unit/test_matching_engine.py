@@ -8,11 +8,10 @@ import pytest
 
 from fundpool.matching.engine import match, verify
 from fundpool.matching.problem import Problem
-from tests.unit.test_matching_helpers import (CITY, FUTIAN, NANYUAN, ON, SHATOU, community, fund, need,
-                                              problem, proposal)
+from tests.unit.test_matching_helpers import CITY, FUTIAN, NANYUAN, ON, SHATOU, community, fund, need, problem, proposal
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-from matching_instances import generate  # noqa: E402
+from matching_instances import generate
 
 
 def funded(solution):

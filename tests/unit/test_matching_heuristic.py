@@ -5,13 +5,13 @@ from pathlib import Path
 
 import pytest
 
+from fundpool.matching.eligibility import Graph
 from fundpool.matching.engine import match, verify
 from fundpool.matching.solver import MoneyFlow
-from fundpool.matching.eligibility import Graph
 from tests.unit.test_matching_helpers import FUTIAN, SHATOU, community, fund, need, problem, proposal
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
-from matching_instances import generate  # noqa: E402
+from matching_instances import generate
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

@@ -73,26 +73,27 @@ def _for_account(session: Session, fund: Fund, account: Account, date_from: date
                  date_to: date) -> CurrencyStatement:
     opening = balance_as_of(session, account, date_from - timedelta(days=1))
     rows = session.execute(
-        select(Posting.side, Posting.amount, Entry)
+        select(Posting.side, Posting.amount, Entry.id, Entry.effective_date, Entry.kind,
+               Entry.memo, Entry.hold_id)
         .join(Entry, Entry.id == Posting.entry_id)
         .where(Posting.account_id == account.id,
                Posting.effective_date.between(date_from, date_to))
         .order_by(Posting.effective_date, Posting.account_seq)).all()
-    names = _counterparties(session, fund, [entry for _side, _amount, entry in rows])
+    names = _counterparties(session, fund, [row[2:] for row in rows])
     running, movements = opening, []
-    for side, amount, entry in rows:
+    for side, amount, entry_id, day, kind, memo, _hold_id in rows:
         signed = amount if side == "debit" else -amount
         running += signed
-        movements.append(Movement(entry.id, entry.effective_date, entry.kind,
-                                  names.get(entry.id) or entry.memo, entry.memo, signed,
-                                  running))
+        movements.append(Movement(entry_id, day, kind, names.get(entry_id) or memo, memo,
+                                  signed, running))
     return CurrencyStatement(account.currency, account.code, opening, running, account.pending,
                              movements)
 
 
-def _counterparties(session: Session, fund: Fund, entries: list[Entry]) -> dict[int, str]:
-    """Entry id → who was on the other side, in a few set-wise lookups."""
-    ids = [entry.id for entry in entries]
+def _counterparties(session: Session, fund: Fund, entries: list[tuple]) -> dict[int, str]:
+    """Entry id → who was on the other side, in a few set-wise lookups; ``entries`` are
+    (id, date, kind, memo, hold_id)."""
+    ids = [entry_id for entry_id, *_rest in entries]
     names: dict[int, str] = {}
     for chunk in _chunks(ids):
         for donation in session.scalars(select(Donation).where(Donation.entry_id.in_(chunk))):
@@ -101,16 +102,16 @@ def _counterparties(session: Session, fund: Fund, entries: list[Entry]) -> dict[
                 Allocation.entry_id.in_(chunk))):
             other = allocation.target if allocation.source_fund_id == fund.id else allocation.source
             names[allocation.entry_id] = f"{other.code} {other.name}"
-    refunds = {entry.id: int(m.group(1)) for entry in entries
-               if entry.kind == "refund" and (m := _REFUND.match(entry.memo))}
+    refunds = {entry_id: int(m.group(1)) for entry_id, _day, kind, memo, _hold in entries
+               if kind == "refund" and (m := _REFUND.match(memo))}
     for chunk in _chunks(list(set(refunds.values()))):
         donors = {d.id: d.donor.display_name
                   for d in session.scalars(select(Donation).where(Donation.id.in_(chunk)))}
         for entry_id, donation_id in refunds.items():
             if donation_id in donors:
                 names[entry_id] = donors[donation_id]
-    held = {entry.id: entry.hold_id for entry in entries
-            if entry.kind == "disbursement" and entry.hold_id is not None}
+    held = {entry_id: hold_id for entry_id, _day, kind, _memo, hold_id in entries
+            if kind == "disbursement" and hold_id is not None}
     for chunk in _chunks(list(set(held.values()))):
         memos = dict(session.execute(select(Hold.id, Hold.memo).where(Hold.id.in_(chunk))).all())
         matches = {hold_id: int(m.group(1)) for hold_id, memo in memos.items()

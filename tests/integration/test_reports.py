@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from fundpool.audit.log import Actor
 from fundpool.donations import service
-from fundpool.donations.models import Donor
+from fundpool.donations.models import Donation, Donor
 from fundpool.funds.allocation import allocate
 from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
 from fundpool.ledger.accounts import open_currency
@@ -215,3 +215,14 @@ def test_a_grant_payment_names_the_project_it_paid(db, scene):  # noqa: F811
         assert [m.counterparty for m in paid] == ["滨河长者助餐", "滨河长者助餐"]
         assert cny.held == 1_500_00 - 750_00 - 450_00
         assert cny.closing == cny.opening + sum(m.amount for m in cny.movements)
+
+
+def test_a_refund_names_its_donor(db, books):
+    with db.transaction() as session:
+        gift = session.scalar(select(Donation).where(Donation.channel_ref == "E-1"))
+        service.refund(session, ACTOR, gift.id, 10_000, "捐赠人要求")
+    with db.sessions() as session:
+        (cny,) = statement(session, get_fund(session, ELDER), TODAY, TODAY).currencies
+        refund = next(m for m in cny.movements if m.kind == "refund")
+        assert (refund.counterparty, refund.amount) == ("匿名捐赠人", -10_000)
+        assert cny.closing == 500_000 - 120_000 - 10_000

@@ -21,7 +21,7 @@ from .problem import LEVELS, URGENCIES, Match, Problem, Reason, Share, Solution
 from .solver import URANK, Selection, Stage, secondary_cost, urgency_people
 
 SOLVE_SHARE = 0.9  # of the time limit for solving; the rest for whole-fen shares, reasons, checks
-EXACT_SHARE = 0.75  # of a part's time for the exact solver when it may need extending
+EXACT_SHARE = 0.7  # of a part's time for the exact solver when it may need extending
 EXACT_LIMIT = 100_000  # model variables (proposals + need edges + fund edges) of one part
 REPORT_WEIGHTS = (10_000, 100, 1)  # crisis, priority, routine people in the reported objective
 

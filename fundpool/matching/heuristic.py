@@ -218,19 +218,22 @@ def bounds(graph: Graph, assign: dict[int, list[int]], deadline: float, target: 
                 else:
                     break
             columns = len(graph.proposals) + len(graph.pay) + sum(map(len, graph.prop_cells)) * (k + 1)
-            # tightest first; a cheaper one when the time runs short (each is a true bound)
-            attempts = ([lambda t: relaxation_bound(graph, k, levels, time_limit=t, table=table),
-                         lambda t: relaxation_bound(graph, k, levels, time_limit=t, table=table, links=False)]
-                        if columns <= LP_COLUMN_LIMIT else [])
-            attempts.append(lambda t: coarse_bound(graph, k, levels, time_limit=t, table=table))
+            # the quick LP first, then the tighter one in the time left (each is a true bound)
+            if columns <= LP_COLUMN_LIMIT:
+                attempts = [lambda t: relaxation_bound(graph, k, levels, time_limit=t, table=table, links=False),
+                            lambda t: relaxation_bound(graph, k, levels, time_limit=t, table=table)]
+            else:
+                attempts = [lambda t: coarse_bound(graph, k, levels, time_limit=t, table=table)]
+            hows = []
             for attempt in attempts:
                 left = deadline - time.perf_counter()
                 if left <= 0.3:
                     break
-                lp, how = attempt(left / (3 - k))
-                if not how.startswith("trivial"):
+                lp, how_lp = attempt(left / (3 - k))
+                hows.append(how_lp + ("" if how_lp.startswith("trivial") else f" {lp:.1f}"))
+                if not how_lp.startswith("trivial"):
                     bound = min(bound, lp)
-                    break
+            how = "; ".join(hows) or "trivial (no time left)"
         bound = max(bound, value)
         proven = int(bound + 1e-6) <= value
         stages.append(Stage(("crisis", "priority", "routine")[k], value, bound, proven,

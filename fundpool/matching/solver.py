@@ -227,8 +227,10 @@ def solve(graph: Graph, time_limit: float, deadline: float | None = None) -> Sel
         if k < 3:
             value = float(urgency_people(graph, assign)[k])
             dual = -float(res.mip_dual_bound) if res.mip_dual_bound is not None else math.inf
+            if not math.isfinite(dual):
+                dual = trivial_bound(graph, k)
             proven = res.status == 0 or math.floor(dual + 1e-6) <= value
-            bound = value if proven else max(value, dual)
+            bound = value if proven else max(value, min(dual, trivial_bound(graph, k)))
             if not proven and not all(st.proven for st in stages[:max(0, k - 1)]):
                 # the model held level k-1 at a value the optimum may not reach: only the
                 # trivial bound is sure (see docs/matching.md)

@@ -14,6 +14,7 @@ later run never proposes money already held or needs already matched.
 
 from __future__ import annotations
 
+import json
 import logging
 import time
 from datetime import date
@@ -124,11 +125,20 @@ def _record(session: Session, actor: Actor, run_id: int, inputs: problem.Problem
     run.funds_seen = len(inputs.funds)
     run.objective, run.bound, run.gap = solution.objective, solution.bound, solution.gap
     run.method, run.optimal, run.seconds = solution.method, solution.optimal, seconds
-    run.stats = {key: value for key, value in solution.stats.items()
-                 if isinstance(value, (int, float, str, bool))}
+    run.stats = {key: value for key, value in solution.stats.items() if _is_json(value)}
     session.flush()
     record(session, actor, "matching.run", "matching_run", run_id,
            matches=len(solution.matches), objective=solution.objective, gap=solution.gap)
+
+
+def _is_json(value) -> bool:
+    """Whether a figure of the engine's stats can be kept as JSON (per-urgency people,
+    bounds and gaps can; internal objects cannot)."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return False
+    return True
 
 
 def _plain(reasons) -> list[dict]:

@@ -212,4 +212,5 @@ def test_the_scheduled_run_lets_lapsed_grants_go_then_matches(db, scene):
         recorded = session.get(MatchingRun, run_id)
         assert (recorded.trigger, recorded.status, recorded.needs_seen) == ("schedule", "done", 2)
         assert recorded.bound >= recorded.objective > 0
+        assert set(recorded.stats["people"]) >= {"crisis", "routine"}  # per-urgency figures kept
     assert the_match(db, run_id).proposal_id == scene["proposal"]

@@ -423,17 +423,29 @@ def relaxation_bound(graph: Graph, k: int, levels: list[float], time_limit: floa
     upper = np.concatenate([np.ones(P), col_e, g_cap])
     c = np.zeros(nvar)
     c[P + np.nonzero(col_u == k)[0]] = 1.0  # maximise
-    res = linprog(-c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=np.column_stack([np.zeros(nvar), upper]),
-                  method=method, options={"time_limit": max(0.1, time_limit), "presolve": True})
+    bound, res = _dual_bound(c, A_ub, b_ub, A_eq, b_eq, upper, method,
+                             {"time_limit": max(0.1, time_limit), "presolve": True})
+    if bound is None:
+        return trivial, f"trivial ({res})"
+    return min(trivial, bound), ("lp" if res.status == 0 else "lp (time limit, dual bound)")
+
+
+def _dual_bound(c, A_ub, b_ub, A_eq, b_eq, upper, method: str, options: dict):
+    """Maximise ``c·x`` over the LP and return (a valid upper bound, the result), or
+    (None, why not). The bound is built from the duals, not the primal value: it holds
+    even when HiGHS stops at its time limit before optimality."""
+    res = linprog(-c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq,
+                  bounds=np.column_stack([np.zeros(len(c)), upper]), method=method,
+                  options=options)
     if res.status not in (0, 1) or getattr(res, "ineqlin", None) is None or res.ineqlin.marginals is None:
-        return trivial, f"trivial ({res.message})"
+        return None, res.message
     lam = np.maximum(0.0, -np.asarray(res.ineqlin.marginals))
     mu = -np.asarray(res.eqlin.marginals)
     reduced = c - A_ub.T @ lam - A_eq.T @ mu
     bound = float(lam @ b_ub + mu @ b_eq + np.maximum(0.0, reduced) @ upper)
     if not math.isfinite(bound):
-        return trivial, "trivial (no finite dual bound)"
-    return min(trivial, bound), ("lp" if res.status == 0 else "lp (time limit, dual bound)")
+        return None, "no finite dual bound"
+    return bound, res
 
 
 # ---------------------------------------------------------------------------------------------
@@ -673,14 +685,8 @@ def coarse_bound(graph: Graph, k: int, levels: list[float], time_limit: float = 
     upper = np.concatenate([np.ones(P), y_e, z_ub])
     c = np.zeros(nvar)
     c[P + np.nonzero(y_u == k)[0]] = 1.0
-    res = linprog(-c, A_ub=A_ub, b_ub=b_ub, A_eq=A_eq, b_eq=b_eq, bounds=np.column_stack([np.zeros(nvar), upper]),
-                  method=COARSE_METHOD, options={"time_limit": max(0.1, time_limit)})
-    if res.status not in (0, 1) or getattr(res, "ineqlin", None) is None or res.ineqlin.marginals is None:
-        return trivial, f"trivial ({res.message})"
-    lam = np.maximum(0.0, -np.asarray(res.ineqlin.marginals))
-    mu = -np.asarray(res.eqlin.marginals)
-    reduced = c - A_ub.T @ lam - A_eq.T @ mu
-    bound = float(lam @ b_ub + mu @ b_eq + np.maximum(0.0, reduced) @ upper)
-    if not math.isfinite(bound):
-        return trivial, "trivial (no finite dual bound)"
+    bound, res = _dual_bound(c, A_ub, b_ub, A_eq, b_eq, upper, COARSE_METHOD,
+                             {"time_limit": max(0.1, time_limit)})
+    if bound is None:
+        return trivial, f"trivial ({res})"
     return min(trivial, bound), f"coarse lp ({nvar} columns)"

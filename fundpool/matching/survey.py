@@ -16,16 +16,16 @@ docs/samples/.
 
 from __future__ import annotations
 
-import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from fundpool import import_jobs
 from fundpool.audit.log import Actor, record
 from fundpool.db import Database, utcnow
 from fundpool.donations.rows import Columns, estimate_rows, read_rows
@@ -57,7 +57,6 @@ URGENCY_WORDS = {**{u: u for u in URGENCIES}, "危机": "crisis", "一级": "cri
 REPORT_LIMIT = 10_000  # rejected and duplicate rows listed in a report, each
 PROGRESS_EVERY = 1_000
 BATCH = 500
-log = logging.getLogger("fundpool.imports")
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,44 +235,14 @@ def _date(text: str) -> date:
 
 
 def run_job(db: Database, actor: Actor, job_id: int, path: Path, settings: Settings) -> None:
-    """Run the import as job ``job_id``, then delete the uploaded file: it holds personal
-    data (donors' or residents' names) the report no longer needs. Never raises."""
-    try:
-        _run_job(db, actor, job_id, path, settings)
-    finally:
-        path.unlink(missing_ok=True)
-
-
-def _run_job(db: Database, actor: Actor, job_id: int, path: Path, settings: Settings) -> None:
-    """Run the import as job ``job_id``; never raises (a failure is recorded on the job)."""
-    _set(db, job_id, status="checking")
-    try:
+    """Import ``path`` as job ``job_id``; never raises (``fundpool.import_jobs`` runs it)."""
+    def work(job: import_jobs.Update) -> dict:
         report = import_needs(
             db, actor, path, settings,
-            progress=lambda done, total: _set(db, job_id, rows_done=done, rows_total=total),
-            recording=lambda: _set(db, job_id, status="importing"))
-    except FundpoolError as exc:
-        _set(db, job_id, status="failed", message=exc.message[:500], finished_at=utcnow())
-        return
-    except Exception:  # noqa: BLE001 - the job must end in a state, whatever happened
-        log.exception("needs import %s failed", job_id)
-        _set(db, job_id, status="failed", message="unexpected error; see the service log",
-             finished_at=utcnow())
-        return
-    _set(db, job_id, status="stopped" if report.stopped else "done", message=report.stopped,
-         rows_total=report.rows, rows_done=report.rows, imported=report.imported,
-         duplicates=report.duplicate_count, rejected=report.rejected_count,
-         finished_at=utcnow(), report=report_body(report))
+            progress=lambda done, total: job(rows_done=done, rows_total=total),
+            recording=lambda: job(status="importing"))
+        return import_jobs.outcome(report, people=report.people,
+                                   estimated_cost=format_amount(report.estimated_cost, "CNY"))
+    import_jobs.run(db, NeedImportJob, job_id, path, work)
 
 
-def report_body(report: Report) -> dict:
-    return {"rejected": [{"line": line, "reason": reason} for line, reason in report.rejected],
-            "duplicates": [{"line": line, "reason": reason}
-                           for line, reason in report.duplicates],
-            "people": report.people,
-            "estimated_cost": format_amount(report.estimated_cost, "CNY")}
-
-
-def _set(db: Database, job_id: int, **values) -> None:
-    with db.transaction() as session:
-        session.execute(update(NeedImportJob).where(NeedImportJob.id == job_id).values(**values))

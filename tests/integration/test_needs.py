@@ -298,9 +298,10 @@ def test_a_job_reports_progress_while_it_checks_a_large_file(db, shenzhen, tmp_p
         session.add(job)
         session.flush()
         job_id = job.id
-    seen, real = [], survey._set
-    monkeypatch.setattr(survey, "_set", lambda database, job, **values: (
-        seen.append(values), real(database, job, **values)))
+    from fundpool import import_jobs
+    seen, real = [], import_jobs.save
+    monkeypatch.setattr(import_jobs, "save", lambda database, model, job, **values: (
+        seen.append(values), real(database, model, job, **values)))
     survey.run_job(db, ACTOR, job_id, path, Settings(job_id=job_id))
     with db.sessions() as session:
         done = session.get(NeedImportJob, job_id)

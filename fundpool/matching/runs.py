@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import logging
-import time
 from datetime import date
 
 from sqlalchemy import select, update
@@ -48,10 +47,9 @@ def run_matching(database: Database, actor: Actor, on: date | None = None,
     try:
         with database.transaction() as session:
             inputs = read_problem(session, on or today(), time_limit)
-        started = time.perf_counter()
         solution = match(inputs)
         with database.transaction() as session:
-            _record(session, actor, run_id, inputs, solution, time.perf_counter() - started)
+            _record(session, actor, run_id, inputs, solution)
     except Exception as exc:  # noqa: BLE001 - the run must end in a state it shows
         log.exception("matching run %s failed", run_id)
         with database.transaction() as session:
@@ -69,9 +67,7 @@ def run_now(session: Session, actor: Actor, on: date | None = None,
     session.add(run)
     session.flush()
     inputs = read_problem(session, on or today(), time_limit)
-    started = time.perf_counter()
-    solution = match(inputs)
-    _record(session, actor, run.id, inputs, solution, time.perf_counter() - started)
+    _record(session, actor, run.id, inputs, match(inputs))
     return run
 
 
@@ -104,7 +100,7 @@ def _funds(session: Session) -> tuple[problem.Fund, ...]:
 
 
 def _record(session: Session, actor: Actor, run_id: int, inputs: problem.Problem,
-            solution: problem.Solution, seconds: float) -> None:
+            solution: problem.Solution) -> None:
     session.execute(update(RunMatch).where(RunMatch.status == "proposed",
                                            RunMatch.run_id != run_id)
                     .values(status="superseded"))
@@ -124,7 +120,7 @@ def _record(session: Session, actor: Actor, run_id: int, inputs: problem.Problem
     run.needs_seen, run.proposals_seen = len(inputs.needs), len(inputs.proposals)
     run.funds_seen = len(inputs.funds)
     run.objective, run.bound, run.gap = solution.objective, solution.bound, solution.gap
-    run.method, run.optimal, run.seconds = solution.method, solution.optimal, seconds
+    run.method, run.optimal, run.seconds = solution.method, solution.optimal, solution.seconds
     run.stats = {key: value for key, value in solution.stats.items() if _is_json(value)}
     session.flush()
     record(session, actor, "matching.run", "matching_run", run_id,

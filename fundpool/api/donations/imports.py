@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import threading
-import uuid
-from pathlib import Path
 
 import marshmallow as ma
 from flask import current_app, request
@@ -15,16 +13,16 @@ from flask_smorest.fields import Upload
 from fundpool.api.ledger.schemas import Amount
 from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
+from fundpool.api.uploads import save_upload
 from fundpool.auth.principal import require_role
 from fundpool.donations.importer import Settings
 from fundpool.donations.jobs import run_job
 from fundpool.donations.models import CHANNELS, ImportJob
-from fundpool.errors import Forbidden, InvalidInput, NotFound
+from fundpool.errors import Forbidden, NotFound
 from fundpool.ledger.money import parse_amount
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports",
                 description="Bulk donations files, imported as jobs with progress")
-SUFFIXES = (".csv", ".xlsx")
 
 
 class ImportFormSchema(ma.Schema):
@@ -80,13 +78,7 @@ class Imports(MethodView):
         require_role(principal(), "admin")
         form = blp.ARGUMENTS_PARSER.parse(ImportFormSchema(), location="form")
         upload = files["file"]
-        suffix = Path(upload.filename or "").suffix.lower()
-        if suffix not in SUFFIXES:
-            raise InvalidInput("the file must be .csv or .xlsx", "file")
-        folder = Path(current_app.instance_path) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"{uuid.uuid4().hex}{suffix}"
-        upload.save(path)
+        path = save_upload(upload)
         viewer = principal()
         settings = Settings(
             channel=form["channel"], strict=form["strict"], expected_rows=form["expect_rows"],

@@ -7,8 +7,6 @@ the public see no needs.
 from __future__ import annotations
 
 import threading
-import uuid
-from pathlib import Path
 
 from flask import after_this_request, current_app, g, request
 from flask.views import MethodView
@@ -22,16 +20,16 @@ from fundpool.api.needs.schemas import (NeedCreateSchema, NeedImportFormSchema,
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
+from fundpool.api.uploads import save_upload
 from fundpool.api.writes import unit_of_work
 from fundpool.auth.principal import require_admin_of, require_role
-from fundpool.errors import Forbidden, InvalidInput, NotFound
+from fundpool.errors import Forbidden, NotFound
 from fundpool.ledger.money import parse_amount
 from fundpool.matching import needs, survey
 from fundpool.matching.models import NeedImportJob
 
 blp = Blueprint("needs", __name__, url_prefix="/api/v1/needs",
                 description="The needs register (需求): surveyed needs, one by one or by file")
-SUFFIXES = (".csv", ".xlsx")
 
 
 def require_reader(code: str, field: str) -> None:
@@ -121,13 +119,7 @@ class NeedImports(MethodView):
         require_role(viewer, "admin")
         form = blp.ARGUMENTS_PARSER.parse(NeedImportFormSchema(), location="form")
         upload = files["file"]
-        suffix = Path(upload.filename or "").suffix.lower()
-        if suffix not in SUFFIXES:
-            raise InvalidInput("the file must be .csv or .xlsx", "file")
-        folder = Path(current_app.instance_path) / "imports"
-        folder.mkdir(parents=True, exist_ok=True)
-        path = folder / f"needs-{uuid.uuid4().hex}{suffix}"
-        upload.save(path)
+        path = save_upload(upload, 'needs-')
         session = db_session()
         job = NeedImportJob(file_name=(upload.filename or path.name)[:200], strict=form["strict"],
                             created_by=viewer.actor.name, token_id=viewer.token_id)

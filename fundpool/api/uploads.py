@@ -1,0 +1,26 @@
+"""Uploaded import files: checked by name, kept in the instance folder until their job ends
+(the job deletes them)."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+from flask import current_app
+from werkzeug.datastructures import FileStorage
+
+from fundpool.errors import InvalidInput
+
+SUFFIXES = (".csv", ".xlsx")
+
+
+def save_upload(upload: FileStorage, prefix: str = "") -> Path:
+    """Save a .csv or .xlsx upload under a fresh name (the client's name is never a path)."""
+    suffix = Path(upload.filename or "").suffix.lower()
+    if suffix not in SUFFIXES:
+        raise InvalidInput("the file must be .csv or .xlsx", "file")
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{prefix}{uuid.uuid4().hex}{suffix}"
+    upload.save(path)
+    return path

@@ -23,7 +23,8 @@ from fundpool.db import Database
 from fundpool.donations import importer
 from fundpool.donations.models import CHANNELS
 from fundpool.errors import FundpoolError, InvalidInput
-from fundpool.exports import ledger_export
+from fundpool.audit.query import AuditFilter
+from fundpool.exports import audit_export, ledger_export
 from fundpool.ledger.money import format_amount, parse_amount
 from fundpool.ledger import verify as ledger_verify
 from fundpool.ledger.posting import today as ledger_today
@@ -268,6 +269,34 @@ def export_ledger(date_from, date_to, pool_code: str | None, kind: str,
             ledger_export.write_export(session, scope, kind, out,
                                        lambda done: bar.update(done - bar.pos))
     click.echo(f"{total} postings written to {output}", err=True)
+
+
+@export_group.command("audit-log")
+@click.option("--from", "date_from", type=click.DateTime(["%Y-%m-%d"]),
+              help="First day, YYYY-MM-DD, China time.")
+@click.option("--to", "date_to", type=click.DateTime(["%Y-%m-%d"]),
+              help="Last day, YYYY-MM-DD, China time.")
+@click.option("--action", help="Only events of this action, e.g. donation.create.")
+@click.option("--actor", help="Only events by this actor, as the log names it.")
+@click.option("--format", "kind", default="csv", show_default=True,
+              type=click.Choice(audit_export.FORMATS))
+@click.option("--output", type=click.Path(dir_okay=False, writable=True, path_type=Path),
+              help="File to write; standard output if left out.")
+@_friendly
+def export_audit_log(date_from, date_to, action: str | None, actor: str | None, kind: str,
+                     output: Path | None) -> None:
+    """Export the audit log (who did what, when, from which request) as CSV, JSON Lines or
+    XLSX, oldest first."""
+    wanted = AuditFilter(action=action, actor=actor,
+                         day_from=date_from.date() if date_from else None,
+                         day_to=date_to.date() if date_to else None)
+    with _app() as (_, database), database.sessions() as session:
+        if output is None:
+            audit_export.write_export(session, wanted, kind, sys.stdout.buffer)
+            return
+        with output.open("wb") as out:
+            audit_export.write_export(session, wanted, kind, out)
+    click.echo(f"audit log written to {output}", err=True)
 
 
 @main.command()

@@ -1,5 +1,13 @@
-"""Every write leaves an audit event; the log itself cannot be edited."""
+"""Every write leaves an audit event; the log itself cannot be edited; auditors find and
+export it."""
 
+import csv
+import io
+import json
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import openpyxl
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
@@ -42,3 +50,78 @@ def test_the_database_refuses_to_edit_the_audit_log(db, shenzhen, statement):
     with pytest.raises(DBAPIError, match="append-only"):
         with db.engine.begin() as conn:
             conn.execute(text(statement))
+
+
+def _new_community(client, shenzhen, code, name, request_id):
+    response = client.post("/api/v1/pools", headers={
+        **shenzhen.headers("street_admin"), "X-Request-ID": request_id}, json={
+        "code": code, "name": name, "level": "community", "parent_code": "440304001"})
+    assert response.status_code == 201, response.json
+
+
+def test_auditors_find_events_by_actor_target_request_and_day(client, shenzhen):
+    _new_community(client, shenzhen, "440304001003", "南园社区", "survey-a")
+    _new_community(client, shenzhen, "440304001004", "滨河社区", "survey-b")
+    auditor = shenzhen.headers("auditor")
+
+    def found(query):
+        response = client.get(f"/api/v1/audit-events?limit=500&{query}", headers=auditor)
+        assert response.status_code == 200, response.json
+        return [(e["action"], e["target_id"]) for e in response.json["items"]]
+
+    assert found("request_id=survey-b") == [("pool.create", "440304001004")]
+    assert found("target_type=pool&target_id=440304001003") == [("pool.create", "440304001003")]
+    actor = client.get("/api/v1/audit-events?request_id=survey-a",
+                       headers=auditor).json["items"][0]["actor"]
+    assert ("pool.create", "440304001004") in found(f"actor={actor}")
+    assert all(a == "pool.create" for a, _ in found(f"actor={actor}&action=pool.create"))
+    today = datetime.now(ZoneInfo("Asia/Shanghai")).date()
+    assert ("pool.create", "440304001003") in found(f"from={today}&to={today}")
+    assert found(f"to={today - timedelta(days=1)}") == []
+
+
+def test_a_backwards_day_range_is_refused_naming_from(client, shenzhen):
+    response = client.get("/api/v1/audit-events?from=2026-03-02&to=2026-03-01",
+                          headers=shenzhen.headers("auditor"))
+    assert response.status_code == 422
+    assert response.content_type == "application/problem+json"
+    assert response.json["errors"][0]["field"] == "from"
+
+
+def test_the_audit_log_downloads_as_csv_with_formulas_defused(client, shenzhen):
+    _new_community(client, shenzhen, "440304001005", "东滨社区", "-1-1")
+    response = client.get("/api/v1/audit-events/export?request_id=-1-1",
+                          headers=shenzhen.headers("auditor"))
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == 'attachment; filename="audit-log.csv"'
+    text = response.data.decode("utf-8")
+    assert text.startswith("\ufeff编号 / id,时间 / occurred_at,操作人 / actor")
+    rows = list(csv.reader(io.StringIO(text.lstrip("\ufeff"))))
+    assert len(rows) == 2
+    event = dict(zip([h.split(" / ")[1] for h in rows[0]], rows[1]))
+    assert event["action"] == "pool.create" and event["target_id"] == "440304001005"
+    assert event["occurred_at"].endswith("+08:00")
+    details = json.loads(event["details"])
+    assert details["parent_code"] == "440304001"
+    assert event["request_id"] == "'-1-1"  # a spreadsheet would compute -1-1
+
+
+def test_the_audit_log_downloads_as_json_lines_and_xlsx(client, shenzhen):
+    _new_community(client, shenzhen, "440304001006", "海月社区", "export-2")
+    auditor = shenzhen.headers("auditor")
+    lines = client.get("/api/v1/audit-events/export?format=jsonl&request_id=export-2",
+                       headers=auditor).data.decode("utf-8").splitlines()
+    assert [json.loads(line)["details"]["parent_code"] for line in lines] == ["440304001"]
+    with client.get("/api/v1/audit-events/export?format=xlsx&action=pool.create",
+                    headers=auditor) as response:
+        assert response.status_code == 200
+        sheet = openpyxl.load_workbook(io.BytesIO(response.get_data()), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][0] == "编号 / id"
+    assert "440304001006" in [row[6] for row in rows[1:]]
+
+
+def test_only_auditors_export_the_audit_log(client, shenzhen):
+    for who in ("city_admin", "foundation"):
+        response = client.get("/api/v1/audit-events/export", headers=shenzhen.headers(who))
+        assert response.status_code == 403

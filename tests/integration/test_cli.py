@@ -148,3 +148,18 @@ def test_import_donations_from_the_command_line(run):
     assert result.exit_code == 1  # ELDER-440304001 does not exist here
     assert "3 of 5 rows imported (11.99 CNY)" in result.output
     assert "line 3: there is no fund 'ELDER-440304001'" in result.output
+
+
+def test_export_the_audit_log_from_the_command_line(run, tmp_path):
+    run("db", "upgrade")
+    run("pools", "import")
+    run("tokens", "create", "--role", "auditor", "--name", "审计")
+    out = tmp_path / "audit.jsonl"
+    result = run("export", "audit-log", "--format", "jsonl", "--output", str(out))
+    assert result.exit_code == 0, result.output
+    events = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [e["action"] for e in events if e["action"].startswith("token")] == ["token.create"]
+    assert all(e["actor"].startswith("cli:") for e in events)
+    backwards = run("export", "audit-log", "--from", "2026-02-02", "--to", "2026-02-01")
+    assert backwards.exit_code != 0
+    assert "after" in backwards.output

@@ -14,6 +14,7 @@ from flask import Flask
 from sqlalchemy import select
 
 from fundpool import demo as demo_data
+from fundpool import backup as backups
 from fundpool import jobs, migrate
 from fundpool.app import create_app
 from fundpool.audit.log import Actor
@@ -86,6 +87,37 @@ def db_current() -> None:
     """Show the database's schema revision and the newest one."""
     with _app() as (_, database):
         click.echo(f"database: {migrate.current(database.engine) or 'empty'}, newest: {migrate.head()}")
+
+
+@db.command("backup")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_friendly
+def db_backup(file: Path) -> None:
+    """Write a consistent backup of the whole database to FILE, while the service runs
+    (SQLite: the online backup API; PostgreSQL: pg_dump's custom format)."""
+    with _app() as (_, database):
+        backups.backup(database.engine, file)
+    click.echo(f"backup written to {file} ({file.stat().st_size:,} bytes)")
+
+
+@db.command("restore")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@_friendly
+def db_restore(file: Path) -> None:
+    """Restore FILE (made by `fundpool db backup`) into the configured database, which must
+    be empty, then verify the restored books; exit 1 if they do not verify."""
+    with _app() as (_, database):
+        backups.restore(database.engine, file)
+        with database.sessions() as session:
+            report = ledger_verify.verify(session)
+        click.echo(f"restored {file} at schema {migrate.current(database.engine)}; checked "
+                   f"{report.entries} entries, {report.postings} postings, "
+                   f"{report.accounts} accounts")
+    if not report.ok:
+        click.echo(f"FAILED: {len(report.problems) + len(report.mismatches)} problem(s) in the "
+                   "restored books", err=True)
+        sys.exit(1)
+    click.echo("OK: every hash, chain and balance verifies")
 
 
 @db.command("revision")

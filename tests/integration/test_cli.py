@@ -163,3 +163,18 @@ def test_export_the_audit_log_from_the_command_line(run, tmp_path):
     backwards = run("export", "audit-log", "--from", "2026-02-02", "--to", "2026-02-01")
     assert backwards.exit_code != 0
     assert "after" in backwards.output
+
+
+def test_back_up_and_restore_from_the_command_line(run, empty_database, tmp_path):
+    run("db", "upgrade")
+    run("pools", "import")
+    file = tmp_path / "books.backup"
+    made = run("db", "backup", str(file))
+    assert made.exit_code == 0, made.output
+    assert file.stat().st_size > 0
+    refused = run("db", "restore", str(file))
+    assert refused.exit_code == 2
+    assert "not empty" in refused.output
+    restored = run("db", "restore", str(file), FUNDPOOL_DATABASE_URL=empty_database())
+    assert restored.exit_code == 0, restored.output
+    assert "OK: every hash, chain and balance verifies" in restored.output

@@ -8,6 +8,7 @@ from fundpool.donations.models import (Donation, Donor, ImportJob, PassThroughPa
 from fundpool.funds.models import Allocation, Fund, FundGrant
 from fundpool.idempotency import IdempotencyKey
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Period, Posting
+from fundpool.ledger.year_end_models import YearEnd, YearEndTotal
 from fundpool.matching.models import (Need, NeedImportJob, Proposal, ProposalArea,
                                       ProposalCategory)
 from fundpool.matching.run_models import MatchingRun, RunMatch, RunMatchNeed, RunShare
@@ -17,4 +18,4 @@ __all__ = ["Base", "AuditEvent", "ApiToken", "Pool", "Account", "Entry", "Postin
            "HoldLeg", "Period", "IdempotencyKey", "Fund", "FundGrant", "Allocation", "Donor",
            "Donation", "PassThroughPayment", "ReceiptBook", "Receipt", "ImportJob", "Need",
            "NeedImportJob", "Proposal", "ProposalArea", "ProposalCategory", "MatchingRun",
-           "RunMatch", "RunMatchNeed", "RunShare"]
+           "RunMatch", "RunMatchNeed", "RunShare", "YearEnd", "YearEndTotal"]

@@ -4,6 +4,8 @@ Closing takes a SHARE lock on the entries table on PostgreSQL: it waits for
 entries being written to finish, and holds new ones back until it commits.
 Posting checks the period *after* inserting its entry, so whichever commits
 first wins and no entry ever lands in a month that was closed before it.
+The year-end close closes its year's months too, and a month of a closed year
+cannot be reopened (year_end.py).
 """
 
 from __future__ import annotations
@@ -11,13 +13,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, InvalidInput
 from fundpool.ledger.models import Period
+from fundpool.ledger.year_end_models import YearEnd
 
 _MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -42,10 +45,25 @@ def reopen_period(session: Session, actor: Actor, month: str, reason: str) -> Pe
     return _set(session, actor, month, closed=False, reason=reason)
 
 
+def close_months_of(session: Session, actor: Actor, year: int) -> list[str]:
+    """Close every month of ``year`` still open, as the year-end close does (its caller
+    holds the entries table); returns the months it closed."""
+    months = [f"{year:04d}-{month:02d}" for month in range(1, 13)]
+    already = set(session.scalars(select(Period.month).where(
+        Period.month.in_(months), Period.closed).with_for_update()))
+    for month in months:
+        if month not in already:
+            _set(session, actor, month, closed=True, reason=f"{year}年度结账 year-end close")
+    return [month for month in months if month not in already]
+
+
 def _set(session: Session, actor: Actor, month: str, *, closed: bool, reason: str | None) -> Period:
     period = session.get(Period, month, with_for_update=True, populate_existing=True)
     if bool(period and period.closed) == closed:
         raise Conflict(f"{month} is already {'closed' if closed else 'open'}", "month")
+    if not closed and session.get(YearEnd, int(month[:4])) is not None:
+        raise Conflict(f"{month[:4]} is closed for the year (年度结账), so its months stay "
+                       "closed; date a correction in an open month after it", "month")
     if period is None:
         period = Period(month=month, closed=closed, changed_by=actor.name, reason=reason)
         session.add(period)

@@ -10,7 +10,8 @@ Guarantees, on SQLite and PostgreSQL alike:
 - balances, chain heads and the new rows are written in the caller's transaction:
   all of it lands, or none of it (an error names the entry: ``entries.<i>.…`` in a batch);
 - an entry dated inside a closed period is refused (checked after the insert, so a
-  period closing concurrently cannot let one slip in).
+  period closing concurrently cannot let one slip in); the year-end close's own
+  entries alone go into the closed December it closes (year_end.py).
 How the rows reach the database is storage.py's business.
 """
 
@@ -81,13 +82,16 @@ def post_entry(session: Session, actor: Actor, new: NewEntry, links: Links = Lin
     return _post(session, actor, [(new, links)], prefix=lambda _index: "")[0]
 
 
-def post_batch(session: Session, actor: Actor, entries: Sequence[NewEntry]) -> list[PostedEntry]:
+def post_batch(session: Session, actor: Actor, entries: Sequence[NewEntry], *,
+               into_closed_periods: bool = False) -> list[PostedEntry]:
+    """``into_closed_periods`` is for the year-end close alone (year_end.py): it closes the
+    year's months itself, under a lock, and its entries are dated in the last of them."""
     return _post(session, actor, [(new, Links()) for new in entries],
-                 prefix=lambda index: f"entries.{index}.")
+                 prefix=lambda index: f"entries.{index}.", check_periods=not into_closed_periods)
 
 
 def _post(session: Session, actor: Actor, items: list[tuple[NewEntry, Links]],
-          prefix) -> list[PostedEntry]:
+          prefix, check_periods: bool = True) -> list[PostedEntry]:
     if not items:
         return []
     codes = [line.account_code for new, _ in items for line in new.lines]
@@ -101,7 +105,8 @@ def _post(session: Session, actor: Actor, items: list[tuple[NewEntry, Links]],
               for entry_id, (new, links) in zip(ids, items)]
     storage.store(session, [_entry_row(e) for e in posted],
                   [_posting_row(e, p) for e in posted for p in e.postings],
-                  list(accounts.values()), [new.effective_date for new, _ in items])
+                  list(accounts.values()),
+                  [new.effective_date for new, _ in items] if check_periods else [])
     return posted
 
 

@@ -96,14 +96,16 @@ def month_range(today: date, year: int | None = None, first: Month | None = None
         if year < FIRST_YEAR:
             raise InvalidInput(f"figures start in {FIRST_YEAR}", "year")
         return Month(year, 1), min(Month(year, 12), now)
-    last = last or now
-    first = first or Month(last.year, 1)
-    for month, name in ((first, "from"), (last, "to")):
+    for month, name in ((last, "to"), (first, "from")):
+        if month is None:
+            continue
         if month > now:
             raise InvalidInput(f"{month.label} is in the future (this month is {now.label}, "
                                "China time)", name)
         if month.year < FIRST_YEAR:
             raise InvalidInput(f"figures start in {FIRST_YEAR}", name)
+    last = last or now
+    first = first or Month(last.year, 1)
     if first > last:
         raise InvalidInput(f"from ({first.label}) is after to ({last.label})", "from")
     if len(months_between(first, last)) > MAX_MONTHS:

@@ -19,12 +19,10 @@ from fundpool.api.ledger.entries import blp as entries_blp
 from fundpool.api.ledger.holds import blp as holds_blp
 from fundpool.api.ledger.periods import blp as periods_blp
 from fundpool.api.ledger.verification import blp as verification_blp
-from fundpool.api.ledger.year_ends import blp as year_ends_blp
 from fundpool.api.needs.resources import blp as needs_blp
 from fundpool.api.pools.resources import blp as pools_blp
 from fundpool.api.proposals.resources import blp as proposals_blp
 from fundpool.api.public.resources import blp as public_blp
-from fundpool.api.reports import trail  # noqa: F401  adds /reports/funds/{code}/uses, …/trail
 from fundpool.api.reports.resources import blp as reports_blp
 from fundpool.api.requests import init_requests
 from fundpool.api.spec import FundpoolApi, api_settings
@@ -42,7 +40,6 @@ def init_api(app: Flask, max_request_bytes: int) -> FundpoolApi:
                       verification_blp, audit_blp, needs_blp, proposals_blp, matching_blp,
                       exports_blp):
         api.register_blueprint(blueprint)
-    api.register_blueprint(year_ends_blp)
     api.register_blueprint(reports_blp)
     api.register_blueprint(public_blp)
     app.register_error_handler(FundpoolError, problems.from_domain)

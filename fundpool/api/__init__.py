@@ -23,6 +23,7 @@ from fundpool.api.needs.resources import blp as needs_blp
 from fundpool.api.pools.resources import blp as pools_blp
 from fundpool.api.proposals.resources import blp as proposals_blp
 from fundpool.api.public.resources import blp as public_blp
+from fundpool.api.reports import trail  # noqa: F401  adds /reports/funds/{code}/uses, …/trail
 from fundpool.api.reports.resources import blp as reports_blp
 from fundpool.api.requests import init_requests
 from fundpool.api.spec import FundpoolApi, api_settings

@@ -44,5 +44,13 @@ class PeriodClosed(Conflict):
     """The entry is dated inside a closed accounting period."""
 
 
+class TooManyRequests(FundpoolError):
+    """The caller has done this too often lately; ``retry_after`` says when it may again."""
+
+    def __init__(self, message: str, field: str | None = None, *, retry_after: int) -> None:
+        super().__init__(message, field)
+        self.retry_after = retry_after
+
+
 class Busy(FundpoolError):
     """Concurrent writers kept colliding; the request can be retried as it is."""

@@ -17,7 +17,8 @@ from flask import Response, g, json, request
 from werkzeug.exceptions import HTTPException
 
 from fundpool.errors import (Busy, Conflict, Forbidden, FundpoolError, InsufficientFunds,
-                             InvalidInput, NotFound, PeriodClosed, Unauthenticated)
+                             InvalidInput, NotFound, PeriodClosed, TooManyRequests,
+                             Unauthenticated)
 
 MEDIA_TYPE = "application/problem+json"
 log = logging.getLogger("fundpool.api")
@@ -26,6 +27,7 @@ DOMAIN_STATUS: dict[type[FundpoolError], tuple[int, str]] = {
     InsufficientFunds: (409, "insufficient-funds"),
     PeriodClosed: (409, "period-closed"),
     Busy: (503, "busy"),
+    TooManyRequests: (429, "too-many-requests"),
     InvalidInput: (422, "invalid-input"),
     NotFound: (404, "not-found"),
     Conflict: (409, "conflict"),
@@ -80,6 +82,8 @@ def from_domain(error: FundpoolError) -> Response:
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
     if status == 503:
         headers = {"Retry-After": "1"}
+    if isinstance(error, TooManyRequests):
+        headers = {"Retry-After": str(error.retry_after)}
     return problem(status, _sentence(error.message), slug=slug,
                    errors=[{"field": error.field, "message": error.message}], headers=headers)
 

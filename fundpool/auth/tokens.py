@@ -8,6 +8,7 @@ by hash stays one indexed read.
 from __future__ import annotations
 
 import hashlib
+import hmac
 import secrets
 
 from sqlalchemy import select
@@ -51,8 +52,12 @@ def create_token(session: Session, actor: Actor, *, name: str, role: str,
 
 
 def authenticate(session: Session, secret: str) -> Principal:
-    token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == hash_secret(secret)))
-    if token is None:
+    """The principal a secret belongs to. The lookup is by the secret's SHA-256, so timing
+    tells a guesser nothing about the secret itself; the stored hash is compared again in
+    constant time all the same."""
+    digest = hash_secret(secret)
+    token = session.scalar(select(ApiToken).where(ApiToken.secret_hash == digest))
+    if token is None or not hmac.compare_digest(token.secret_hash, digest):
         raise Unauthenticated("the bearer token is not known")
     if not token.is_active:
         raise Unauthenticated("the bearer token has been revoked")

@@ -16,6 +16,7 @@ from fundpool.api.tokens.schemas import (
     TokenSchema,
 )
 from fundpool.auth import tokens
+from fundpool.auth.issue_rate import check_issue_rate
 from fundpool.auth.principal import require_role, require_token_issuer
 
 blp = Blueprint("tokens", __name__, url_prefix="/api/v1/tokens",
@@ -37,15 +38,17 @@ class Tokens(MethodView):
     @unit_of_work(blp)
     @blp.arguments(TokenCreateSchema)
     @blp.response(201, NewTokenSchema)
-    @documents_errors(blp, 403, 404, 409)
+    @documents_errors(blp, 403, 404, 409, 429)
     def post(self, body):
         """Issue a token. The secret is in this response only; store it now.
 
         An admin issues admin tokens for pools in its subtree; only a city admin
-        issues foundation and auditor tokens.
+        issues foundation and auditor tokens. One token issues at most 10 tokens in
+        10 minutes; beyond that, 429 with `Retry-After`.
         """
         require_token_issuer(principal(), body["role"], body["pool_code"])
         session = db_session()
+        check_issue_rate(session, principal())
         token, secret = tokens.create_token(session, principal().actor, **body)
         shown = {name: getattr(token, name) for name in TokenSchema().fields}
         return {**shown, "token": secret}

@@ -1,0 +1,113 @@
+"""Security basics: headers on every response, secrets kept out of logs, constant-time token
+checks, and a limit on how fast one token issues others."""
+
+import io
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from threading import Barrier
+
+import pytest
+from sqlalchemy import func, select
+
+from fundpool.auth.issue_rate import LIMIT
+from fundpool.auth.models import ApiToken
+from fundpool.logs import JsonFormatter
+
+
+@pytest.mark.parametrize("path, who", [
+    ("/api/v1/health", None),
+    ("/api/v1/openapi.json", None),
+    ("/api/v1/pools", "city_admin"),
+    ("/api/v1/pools/999999", "city_admin"),
+    ("/api/v1/pools", None),
+])
+def test_every_response_carries_the_security_headers(client, shenzhen, path, who):
+    response = client.get(path, headers=shenzhen.headers(who) if who else {})
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert response.headers["Content-Security-Policy"] == "default-src 'none'; frame-ancestors 'none'"
+    assert "Strict-Transport-Security" not in response.headers  # plain HTTP here
+    if who:
+        assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_over_https_browsers_are_told_to_stay_on_https(client):
+    response = client.get("/api/v1/health", base_url="https://fundpool.example")
+    assert response.headers["Strict-Transport-Security"].startswith("max-age=")
+
+
+def test_the_docs_page_may_load_its_own_scripts_but_not_be_framed(client):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200 and response.mimetype == "text/html"
+    policy = response.headers["Content-Security-Policy"]
+    assert "script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net" in policy
+    assert "frame-ancestors 'none'" in policy
+
+
+@pytest.fixture
+def all_logs():
+    """Everything the fundpool loggers write, as the JSON lines the service writes."""
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    handler.setFormatter(JsonFormatter())
+    logger = logging.getLogger("fundpool")
+    level = logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.DEBUG)
+    yield stream
+    logger.removeHandler(handler)
+    logger.setLevel(level)
+
+
+def test_token_secrets_never_reach_the_logs(client, shenzhen, all_logs):
+    admin = shenzhen.secrets["city_admin"]
+    made = client.post("/api/v1/tokens", headers=shenzhen.headers("city_admin"),
+                       json={"name": "审计员", "role": "auditor"})
+    assert made.status_code == 201
+    client.get("/api/v1/pools", headers={"Authorization": f"Bearer {made.json['token']}"})
+    client.get("/api/v1/pools", headers={"Authorization": "Bearer fp_not-a-real-token-at-all"})
+    written = all_logs.getvalue()
+    assert "/api/v1/tokens" in written  # the requests were logged
+    for secret in (admin, made.json["token"], "fp_not-a-real-token-at-all"):
+        assert secret not in written
+
+
+def _issue(client, headers, n):
+    return client.post("/api/v1/tokens", headers=headers,
+                       json={"name": f"街道管理员 {n}", "role": "admin", "pool_code": "440304001"})
+
+
+def _count_tokens(db):
+    with db.sessions() as session:
+        return session.scalar(select(func.count()).select_from(ApiToken))
+
+
+def test_one_token_issues_at_most_ten_tokens_in_ten_minutes(client, shenzhen, db):
+    admin = shenzhen.headers("district_admin")
+    assert [_issue(client, admin, n).status_code for n in range(LIMIT)] == [201] * LIMIT
+    before = _count_tokens(db)
+    refused = _issue(client, admin, LIMIT)
+    assert refused.status_code == 429
+    assert refused.content_type == "application/problem+json"
+    assert 0 < int(refused.headers["Retry-After"]) <= 600
+    assert "try again in" in refused.json["detail"]
+    assert _count_tokens(db) == before
+    assert _issue(client, shenzhen.headers("city_admin"), 99).status_code == 201
+
+
+@pytest.mark.postgres
+def test_the_issue_limit_holds_for_requests_at_once(app, shenzhen, db):
+    barrier = Barrier(16)
+    admin = shenzhen.headers("district_admin")
+
+    def one(n):
+        own = app.test_client()
+        barrier.wait()
+        return _issue(own, admin, n).status_code
+
+    before = _count_tokens(db)
+    with ThreadPoolExecutor(16) as workers:
+        statuses = sorted(workers.map(one, range(16)))
+    assert statuses == [201] * LIMIT + [429] * (16 - LIMIT)
+    assert _count_tokens(db) == before + LIMIT

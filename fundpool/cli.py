@@ -446,3 +446,24 @@ def report_trial_balance(pool_code: str | None, as_of) -> None:
         click.echo(line)
     if not report.balanced:
         sys.exit(1)
+
+
+@main.command("close-year")
+@click.argument("year", type=int)
+@_friendly
+def close_year(year: int) -> None:
+    """Close a year that is over (年度结账): income and costs into net assets, dated
+    31 December, and the year's months closed; a year already closed is left as it is."""
+    from fundpool.ledger.year_end import close_year as close
+    with _app() as (_, database), database.transaction() as session:
+        outcome = close(session, Actor.cli(), year, ledger_today())
+        done = outcome.year_end
+        totals = [(t.currency, format_amount(t.unrestricted_change, t.currency),
+                   format_amount(t.restricted_change, t.currency)) for t in done.totals]
+    if outcome.created:
+        click.echo(f"{year} closed: {done.entries} closing entries dated {year}-12-31")
+    else:
+        click.echo(f"{year} was already closed on {done.closed_at:%Y-%m-%d} by {done.closed_by}; "
+                   "nothing posted")
+    for currency, unrestricted, restricted in totals:
+        click.echo(f"  {currency}: 非限定性净资产 3101 {unrestricted}, 限定性净资产 3102 {restricted}")

@@ -19,6 +19,7 @@ from fundpool.api.ledger.entries import blp as entries_blp
 from fundpool.api.ledger.holds import blp as holds_blp
 from fundpool.api.ledger.periods import blp as periods_blp
 from fundpool.api.ledger.verification import blp as verification_blp
+from fundpool.api.ledger.year_ends import blp as year_ends_blp
 from fundpool.api.needs.resources import blp as needs_blp
 from fundpool.api.pools.resources import blp as pools_blp
 from fundpool.api.proposals.resources import blp as proposals_blp
@@ -41,6 +42,7 @@ def init_api(app: Flask, max_request_bytes: int) -> FundpoolApi:
                       verification_blp, audit_blp, needs_blp, proposals_blp, matching_blp,
                       exports_blp):
         api.register_blueprint(blueprint)
+    api.register_blueprint(year_ends_blp)
     api.register_blueprint(reports_blp)
     api.register_blueprint(public_blp)
     app.register_error_handler(FundpoolError, problems.from_domain)

@@ -242,3 +242,19 @@ def test_a_close_that_does_not_check_is_refused_and_leaves_nothing(db, books, sn
     assert refused.value.field == "year" and "does not check" in refused.value.message
     assert f"{ELDER}:3101:CNY is 3800.00" in refused.value.message
     assert snapshot() == before
+
+
+def test_the_close_year_command_closes_once(db, books, database_url, tmp_path):
+    from click.testing import CliRunner
+
+    from fundpool.cli import main
+    env = {"FUNDPOOL_DATABASE_URL": database_url, "FUNDPOOL_INSTANCE_FOLDER": str(tmp_path),
+           "FUNDPOOL_LOG_LEVEL": "WARNING"}
+    first = CliRunner().invoke(main, ["close-year", str(YEAR)], env=env)
+    assert first.exit_code == 0, first.output
+    assert f"{YEAR} closed: 4 closing entries dated {YEAR}-12-31" in first.output
+    assert "CNY: 非限定性净资产 3101 13020.00, 限定性净资产 3102 3800.00" in first.output
+    again = CliRunner().invoke(main, ["close-year", str(YEAR)], env=env)
+    assert again.exit_code == 0 and "already closed" in again.output
+    early = CliRunner().invoke(main, ["close-year", str(TODAY.year)], env=env)
+    assert early.exit_code == 2 and "only a year that is over" in early.output

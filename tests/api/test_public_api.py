@@ -202,3 +202,10 @@ def test_public_requests_change_nothing(client, scene, snapshot):
     get(client, f"/api/v1/public/funds/{STREET}/reports/2026")
     get(client, "/api/v1/public/pools/440300/figures")
     assert snapshot() == before
+
+
+def test_without_a_token_the_public_reaches_no_individual_gift(client, scene):
+    for url in ("/api/v1/donations", "/api/v1/donors/1", f"/api/v1/funds/{STREET}",
+                f"/api/v1/reports/funds/{STREET}/statement", "/api/v1/receipts"):
+        response = client.get(url)
+        assert response.status_code == 401, url

@@ -106,11 +106,15 @@ def spending(session: Session, fund: Fund, currency: str, interest: dict[Source,
     """Walk the fund's money in ``currency`` in its order of spending until every lot of
     ``interest`` (source → how far into it matters) is spent that far, or history ends."""
     walk = _Walk(interest, _refunded_gifts(session, fund, currency))
-    for chunk in _events(session, fund, currency):
-        for event in _classified(session, fund, currency, chunk, walk.keyed):
-            walk.feed(event)
-            if walk.done:
-                return walk.result()
+    events = _events(session, fund, currency)
+    try:
+        for chunk in events:
+            for event in _classified(session, fund, currency, chunk, walk.keyed):
+                walk.feed(event)
+                if walk.done:
+                    return walk.result()
+    finally:
+        events.close()
     return walk.result()
 
 
@@ -197,25 +201,25 @@ def _refunded_gifts(session: Session, fund: Fund, currency: str) -> set[int]:
 
 def _events(session: Session, fund: Fund, currency: str):
     """(entry id, date, kind, memo, hold id, net) of every entry moving the fund's money, in
-    order of spending, a chunk at a time."""
-    signed = case((Posting.side == "debit", Posting.amount), else_=-Posting.amount)
-    net = func.sum(signed)
-    stmt = (select(Entry.id, Entry.effective_date, Entry.kind, Entry.memo, Entry.hold_id, net)
-            .join(Posting, Posting.entry_id == Entry.id)
-            .join(Account, Account.id == Posting.account_id)
-            .where(Account.fund_id == fund.id, Account.chart_code.in_(MONEY),
-                   Account.currency == currency)
-            .group_by(Entry.id, Entry.effective_date, Entry.kind, Entry.memo, Entry.hold_id)
-            .having(net != 0)
+    order of spending, a chunk at a time: the fund's postings summed per entry first (through
+    the postings' account index), then joined to their entries."""
+    accounts = list(session.scalars(select(Account.id).where(
+        Account.fund_id == fund.id, Account.chart_code.in_(MONEY), Account.currency == currency)))
+    if not accounts:
+        return
+    net = func.sum(case((Posting.side == "debit", Posting.amount), else_=-Posting.amount))
+    sums = (select(Posting.entry_id, net.label("net")).where(Posting.account_id.in_(accounts))
+            .group_by(Posting.entry_id).having(net != 0).subquery())
+    stmt = (select(Entry.id, Entry.effective_date, Entry.kind, Entry.memo, Entry.hold_id,
+                   sums.c.net)
+            .join(sums, sums.c.entry_id == Entry.id)
             .order_by(Entry.effective_date, Entry.id))
-    chunk = []
-    for row in session.execute(stmt.execution_options(yield_per=CHUNK)):
-        chunk.append((*row[:5], int(row[5])))
-        if len(chunk) == CHUNK:
-            yield chunk
-            chunk = []
-    if chunk:
-        yield chunk
+    result = session.execute(stmt.execution_options(yield_per=CHUNK))
+    try:
+        for rows in result.partitions():
+            yield [(*row[:5], int(row[5])) for row in rows]
+    finally:
+        result.close()
 
 
 def _classified(session: Session, fund: Fund, currency: str, chunk: list[tuple],

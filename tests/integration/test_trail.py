@@ -3,15 +3,17 @@ up to the gift, the street spends its oldest money first, money allocated down i
 into the community, a refund takes the refunded gift's own money, and a fund's projects
 show what it paid and the people they served (the story is tests/trail_story.py)."""
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 
 import pytest
+from sqlalchemy import select
 
 from fundpool.donations import pass_through, service
 from fundpool.donations.service import get_donation
 from fundpool.funds.allocation import allocate
 from fundpool.funds.service import get_fund
 from fundpool.ledger.balances import current
+from fundpool.ledger.models import Entry
 from fundpool.ledger.posting import post_entry
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.reports import donation_trail
@@ -120,11 +122,12 @@ def test_a_completed_project_releases_the_rest(db, story):
         "completed", 1_200_00, 0, 300_00)
 
 
-def give(session, fund, amount, offset, channel="bank_transfer", **extra):
+def give(session, fund, amount, offset, channel="bank_transfer", ref="", **extra):
     donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "钱七"))
     return service.record_donation(session, ACTOR, service.NewDonation(
         donor_id=donor.id, fund=get_fund(session, fund), amount=amount, currency="CNY",
-        channel=channel, channel_ref=f"R{offset}{channel}{amount}", received_date=day(offset),
+        channel=channel, channel_ref=ref or f"R{offset}{channel}{amount}",
+        received_date=day(offset),
         issue_receipt=False, **extra)).donation.id
 
 
@@ -192,3 +195,73 @@ def test_a_gift_in_kind_is_goods_the_fund_holds(db, shenzhen):
     assert found.kind == "in_kind"
     assert [(kind, amount) for kind, amount, *_rest in parts] == [
         ("refund", 20_00), ("goods", 60_00)]
+
+
+DISTRICT = "440304"
+LINE = (DISTRICT, OTHER, BAIHUA)  # a district, its street, the street's community
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_histories_add_up_to_the_ledger(db, shenzhen, monkeypatch, seed):
+    """Gifts (by bank and by WeChat Pay), allocations up and down, other spending and refunds,
+    dated out of order: every gift's parts add up to it, and over all gifts they are exactly
+    each fund's spending and what it still holds. Read 5 events at a time."""
+    import random
+
+    from fundpool import reports
+    monkeypatch.setattr(reports.fifo, "CHUNK", 5)
+    rng = random.Random(seed)
+    spent, refunded, gifts = defaultdict(int), defaultdict(int), []
+    with db.transaction() as session:
+        def available(code, chart="1002"):
+            return current(session, f"{code}:{chart}:CNY").available
+
+        for step in range(60):
+            code, offset = rng.choice(LINE), -rng.randrange(0, 40)
+            action = rng.choice(("give", "give", "send", "spend", "refund", "settle"))
+            if action == "give" or not gifts:
+                channel = rng.choice(("bank_transfer", "bank_transfer", "wechat_pay"))
+                gifts.append(give(session, code, rng.randrange(1, 50_000), offset,
+                                  channel=channel, ref=f"S{step}"))
+            elif action == "send" and available(code):
+                target = rng.choice([other for other in LINE if other != code])
+                send(session, code, target, rng.randrange(1, available(code) + 1), offset)
+            elif action == "spend" and available(code):
+                amount = rng.randrange(1, available(code) + 1)
+                post_entry(session, ACTOR, NewEntry(kind="adjustment", effective_date=day(offset),
+                                                    memo="活动支出", lines=(
+                    Line(f"{code}:5201:CNY", Side.DEBIT, amount),
+                    Line(f"{code}:1002:CNY", Side.CREDIT, amount))))
+                spent[code] += amount
+            elif action == "settle" and available(code, "1009"):
+                amount = available(code, "1009")
+                post_entry(session, ACTOR, NewEntry(kind="adjustment", effective_date=day(offset),
+                                                    memo="平台结算到账", lines=(
+                    Line(f"{code}:1002:CNY", Side.DEBIT, amount),
+                    Line(f"{code}:1009:CNY", Side.CREDIT, amount))))
+            elif action == "refund":
+                donation = get_donation(session, rng.choice(gifts))
+                chart = "1009" if donation.channel == "wechat_pay" else "1002"
+                amount = min(donation.amount - donation.refunded,
+                             available(donation.fund.code, chart))
+                if amount > 0:
+                    amount = rng.randrange(1, amount + 1)
+                    service.refund(session, ACTOR, donation.id, amount, "退款")
+                    refunded[donation.fund.code] += amount
+    with db.sessions() as session:
+        kinds = Counter(entry.kind for entry in session.scalars(select(Entry)))
+    assert kinds["allocation"] + kinds["return"] >= 5 and kinds["refund"] >= 2
+    parts = defaultdict(int)
+    for donation_id in gifts:
+        found, listed = parts_of(db, donation_id)
+        assert found.total == found.donation.amount and found.followed
+        for kind, amount, fund, *_rest in listed:
+            parts[(kind, fund)] += amount
+    with db.sessions() as session:
+        for code in LINE:
+            money = sum(current(session, f"{code}:{chart}:CNY").balance
+                        for chart in ("1002", "1009"))
+            assert parts.get(("in_fund", code), 0) == money, code
+            assert parts.get(("other", code), 0) == spent[code], code
+            assert parts.get(("refund", code), 0) == refunded[code], code
+    assert {kind for kind, _fund in parts} <= {"in_fund", "other", "refund"}

@@ -38,6 +38,9 @@ OPERATION_KINDS = ("disbursement",)
 
 def check_manual(kind: str, hold_id: int | None = None) -> None:
     """Refuse to make, commit or void by hand a hold an operation owns."""
+    if kind == "closing":
+        raise InvalidInput("kind 'closing' is kept for the year-end close, whose entries the "
+                           "activity statement leaves out", "kind")
     if kind not in OPERATION_KINDS:
         return
     if hold_id is None:

@@ -125,6 +125,16 @@ def test_a_month_of_a_closed_year_cannot_be_reopened(client, shenzhen, books):
     assert late.status_code == 409 and late.json["type"] == "urn:fundpool:problem:period-closed"
 
 
+def test_no_hold_can_post_a_closing_entry_by_hand(client, shenzhen, books, snapshot):
+    """The activity statement leaves closing entries out: only the close may post them."""
+    before = snapshot()
+    made = client.post("/api/v1/holds", headers=shenzhen.headers("street_admin"), json={
+        "kind": "closing", "memo": "藏起一笔费用",
+        "legs": [{"account": f"{STREET}:1002:CNY", "counter_account": f"{STREET}:5101:CNY",
+                  "amount": "100.00"}]})
+    assert made.status_code == 422 and fields(made) == ["kind"]
+    assert snapshot() == before
+
 @pytest.mark.postgres
 def test_two_closes_at_once_post_once(app, db, shenzhen, books):
     calls = [("post", URL, shenzhen.headers("city_admin"), {"year": YEAR})] * 8

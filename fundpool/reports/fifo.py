@@ -106,15 +106,16 @@ def spending(session: Session, fund: Fund, currency: str, interest: dict[Source,
     """Walk the fund's money in ``currency`` in its order of spending until every lot of
     ``interest`` (source → how far into it matters) is spent that far, or history ends."""
     walk = _Walk(interest, _refunded_gifts(session, fund, currency))
-    events = _events(session, fund, currency)
+    split = _split_entries(session, fund, currency, walk.keyed)
+    rows = _events(session, fund, currency)
     try:
-        for chunk in events:
-            for event in _classified(session, fund, currency, chunk, walk.keyed):
+        for row in rows:
+            for event in _classified(row, fund, split):
                 walk.feed(event)
                 if walk.done:
                     return walk.result()
     finally:
-        events.close()
+        rows.close()
     return walk.result()
 
 
@@ -200,9 +201,10 @@ def _refunded_gifts(session: Session, fund: Fund, currency: str) -> set[int]:
 
 
 def _events(session: Session, fund: Fund, currency: str):
-    """(entry id, date, kind, memo, hold id, net) of every entry moving the fund's money, in
-    order of spending, a chunk at a time: the fund's postings summed per entry first (through
-    the postings' account index), then joined to their entries."""
+    """Every entry moving the fund's money, in order of spending, streamed: (entry id, date,
+    kind, memo, net, allocation id, its source fund, its target fund, the hold's memo). The
+    fund's postings are summed per entry first (through the postings' account index), then
+    joined to their entries, the allocation an entry made and the hold it committed."""
     accounts = list(session.scalars(select(Account.id).where(
         Account.fund_id == fund.id, Account.chart_code.in_(MONEY), Account.currency == currency)))
     if not accounts:
@@ -210,82 +212,63 @@ def _events(session: Session, fund: Fund, currency: str):
     net = func.sum(case((Posting.side == "debit", Posting.amount), else_=-Posting.amount))
     sums = (select(Posting.entry_id, net.label("net")).where(Posting.account_id.in_(accounts))
             .group_by(Posting.entry_id).having(net != 0).subquery())
-    stmt = (select(Entry.id, Entry.effective_date, Entry.kind, Entry.memo, Entry.hold_id,
-                   sums.c.net)
+    stmt = (select(Entry.id, Entry.effective_date, Entry.kind, Entry.memo, sums.c.net,
+                   Allocation.id, Allocation.source_fund_id, Allocation.target_fund_id,
+                   Hold.memo)
             .join(sums, sums.c.entry_id == Entry.id)
+            .outerjoin(Allocation, Allocation.entry_id == Entry.id)
+            .outerjoin(Hold, Hold.id == Entry.hold_id)
             .order_by(Entry.effective_date, Entry.id))
     result = session.execute(stmt.execution_options(yield_per=CHUNK))
     try:
-        for rows in result.partitions():
-            yield [(*row[:5], int(row[5])) for row in rows]
+        yield from result
     finally:
         result.close()
 
 
-def _classified(session: Session, fund: Fund, currency: str, chunk: list[tuple],
-                keyed: set[Source]):
-    """The chunk's events in order: ``(source, amount)`` for money in (source ``None`` for
-    gifts merged), ``(use, amount)`` for money out."""
-    ids = [row[0] for row in chunk]
-    allocations = {a.entry_id: a for a in session.scalars(
-        select(Allocation).where(Allocation.entry_id.in_(ids)))}
-    gifts = _gifts(session, fund, currency, [row[0] for row in chunk if row[2] == "donation"
-                                              and row[5] > 0], keyed)
-    matches = _matches(session, {row[4] for row in chunk if row[2] == "disbursement"
-                                 and row[4] is not None})
-    for entry_id, day, kind, memo, hold_id, net in chunk:
-        if net > 0:
-            allocation = allocations.get(entry_id)
-            if allocation is not None and allocation.target_fund_id == fund.id:
-                yield Source("allocation", allocation.id), net
-                continue
-            parts = gifts.get(entry_id, [])
-            yield from parts
-            rest = net - sum(amount for _source, amount in parts)
-            if rest > 0:
-                yield Source("entry", entry_id), rest
-            continue
-        yield _use(entry_id, day, kind, memo, hold_id, allocations.get(entry_id), fund,
-                   matches), -net
+def _classified(row, fund: Fund, split: dict[int, list[tuple[Source | None, int]]]):
+    """An entry as events: ``(source, amount)`` for money in (source ``None`` for money
+    nobody asked about), ``(use, amount)`` for money out."""
+    entry_id, day, kind, memo, net, allocation, source, target, hold_memo = row
+    net = int(net)
+    if net > 0:
+        if allocation is not None and target == fund.id:
+            yield Source("allocation", allocation), net
+            return
+        parts = split.get(entry_id, [])
+        yield from parts
+        rest = net - sum(amount for _source, amount in parts)
+        if rest > 0:
+            yield Source("entry", entry_id), rest
+        return
+    if allocation is not None and source == fund.id:
+        use = Use("allocation", allocation, entry_id, day, memo)
+    elif kind == "disbursement" and hold_memo is not None:
+        match = _MATCH.search(hold_memo)
+        use = Use("grant", int(match.group(1)) if match else None, entry_id, day, memo)
+    elif kind == "refund" and (refund := _REFUND.match(memo)):
+        use = Use("refund", int(refund.group(1)), entry_id, day, memo)
+    else:
+        use = Use("other", None, entry_id, day, memo)
+    yield use, -net
 
 
-def _use(entry_id, day, kind, memo, hold_id, allocation, fund, matches) -> Use:
-    if allocation is not None and allocation.source_fund_id == fund.id:
-        return Use("allocation", allocation.id, entry_id, day, memo)
-    if kind == "disbursement" and hold_id is not None:
-        return Use("grant", matches.get(hold_id), entry_id, day, memo)
-    refund = _REFUND.match(memo) if kind == "refund" else None
-    if refund is not None:
-        return Use("refund", int(refund.group(1)), entry_id, day, memo)
-    return Use("other", None, entry_id, day, memo)
-
-
-def _matches(session: Session, hold_ids: set[int]) -> dict[int, int]:
-    """Hold id → the match it was made for, from the hold's memo ("… (proposal P, match M)")."""
-    if not hold_ids:
-        return {}
-    memos = session.execute(select(Hold.id, Hold.memo).where(Hold.id.in_(hold_ids))).all()
-    return {hold_id: int(m.group(1)) for hold_id, memo in memos if (m := _MATCH.search(memo))}
-
-
-def _gifts(session: Session, fund: Fund, currency: str, entry_ids: list[int],
-           keyed: set[Source]) -> dict[int, list[tuple[Source | None, int]]]:
-    """Entry id → its gifts as lots, in donation id order; gifts nobody asked about are
-    summed into one lot between those that keep their identity."""
-    if not entry_ids:
+def _split_entries(session: Session, fund: Fund, currency: str,
+                   keyed: set[Source]) -> dict[int, list[tuple[Source | None, int]]]:
+    """The entries holding a gift that keeps its identity, each cut into its gifts in
+    donation id order (a bulk settlement is one entry for many gifts); the gifts around
+    them are summed into lots nobody asked about."""
+    wanted = [source.ref for source in keyed if source.kind == "donation"]
+    if not wanted:
         return {}
     gift = (Donation.fund_id == fund.id, Donation.currency == currency,
             Donation.pass_through_recipient.is_(None), Donation.channel != "in_kind")
-    wanted = [source.ref for source in keyed if source.kind == "donation"]
-    special = set(session.scalars(select(Donation.entry_id).where(
-        Donation.entry_id.in_(entry_ids), Donation.id.in_(wanted), *gift))) if wanted else set()
-    lots: dict[int, list[tuple[Source | None, int]]] = {}
-    for entry_id, total in session.execute(
-            select(Donation.entry_id, func.sum(Donation.amount))
-            .where(Donation.entry_id.in_(set(entry_ids) - special), *gift)
-            .group_by(Donation.entry_id)):
-        lots[entry_id] = [(None, int(total))]
-    for entry_id in special:
+    entries = set()
+    for start in range(0, len(wanted), 1000):
+        entries |= set(session.scalars(select(Donation.entry_id).where(
+            Donation.id.in_(wanted[start:start + 1000]), *gift)))
+    split: dict[int, list[tuple[Source | None, int]]] = {}
+    for entry_id in entries:
         parts: list[tuple[Source | None, int]] = []
         for donation_id, amount in session.execute(
                 select(Donation.id, Donation.amount).where(Donation.entry_id == entry_id, *gift)
@@ -297,5 +280,5 @@ def _gifts(session: Session, fund: Fund, currency: str, entry_ids: list[int],
                 parts[-1] = (None, parts[-1][1] + amount)
             else:
                 parts.append((None, amount))
-        lots[entry_id] = parts
-    return lots
+        split[entry_id] = parts
+    return split

@@ -271,11 +271,13 @@ def _allocations(session: Session, fund: Fund, low: date, high: date, part) -> N
         other = source if incoming else target
         totals = sides.setdefault((currency, other), [0, 0])
         totals[0 if incoming else 1] += int(amount)
+    others = {f.id: f for f in session.scalars(
+        select(Fund).where(Fund.id.in_({other for _currency, other in sides})))}
     for (currency, other), (came, went) in sides.items():
         mine = part(currency)
         mine.allocated_in += came
         mine.allocated_out += went
-        mine.allocations.append(Counterpart(session.get(Fund, other), came, went))
+        mine.allocations.append(Counterpart(others[other], came, went))
 
 
 def _gifts(fund: Fund, low: date, high: date):

@@ -1,7 +1,7 @@
 """Public figures and disclosure reports agree with the ledger after donations, refunds,
 pass-through gifts, an allocation, and a grant approved, paid in part and completed."""
 
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
@@ -253,3 +253,16 @@ def test_a_community_funds_year_names_an_anonymous_donor_so(db, scene):
     with db.sessions() as session, pytest.raises(InvalidInput) as future:
         fund_year(session, get_fund(session, BINHE), today().year + 1, today())
     assert future.value.field == "year"
+
+
+def test_the_month_of_completion_is_chinas(db, scene):
+    """Completed at 17:00 UTC on 31 October is 01:00 on 1 November in Shenzhen."""
+    complete(db, scene)
+    with db.transaction() as session:
+        session.get(RunMatch, scene["match"]).decided_at = datetime(2026, 10, 31, 17, 0,
+                                                                     tzinfo=UTC)
+    with db.sessions() as session:
+        figures = pool_figures(session, DISTRICT, OCT, Month(2026, 11))
+        october = pool_figures(session, DISTRICT, OCT, OCT)
+    assert [f.people_served for f in figures.months] == [0, 10]
+    assert october.totals.people_served == 0

@@ -105,7 +105,7 @@ class Spending:
 def spending(session: Session, fund: Fund, currency: str, interest: dict[Source, int]) -> Spending:
     """Walk the fund's money in ``currency`` in its order of spending until every lot of
     ``interest`` (source → how far into it matters) is spent that far, or history ends."""
-    walk = _Walk(interest, _refunded_gifts(session, fund, currency))
+    walk = Walk(interest, _refunded_gifts(session, fund, currency))
     split = _split_entries(session, fund, currency, walk.keyed)
     rows = _events(session, fund, currency)
     try:
@@ -119,7 +119,10 @@ def spending(session: Session, fund: Fund, currency: str, interest: dict[Source,
     return walk.result()
 
 
-class _Walk:
+class Walk:
+    """The order of spending over events already read: ``feed`` them in order, then
+    ``result``; ``done`` says when the lots of ``interest`` are spent as far as asked."""
+
     def __init__(self, interest: dict[Source, int], refunded: set[int]) -> None:
         self.interest = interest
         self.keyed = set(interest) | {Source("donation", ref) for ref in refunded}
@@ -244,13 +247,18 @@ def _classified(row, fund: Fund, split: dict[int, list[tuple[Source | None, int]
     if allocation is not None and source == fund.id:
         use = Use("allocation", allocation, entry_id, day, memo)
     elif kind == "disbursement" and hold_memo is not None:
-        match = _MATCH.search(hold_memo)
-        use = Use("grant", int(match.group(1)) if match else None, entry_id, day, memo)
+        use = Use("grant", match_named(hold_memo), entry_id, day, memo)
     elif kind == "refund" and (refund := _REFUND.match(memo)):
         use = Use("refund", int(refund.group(1)), entry_id, day, memo)
     else:
         use = Use("other", None, entry_id, day, memo)
     yield use, -net
+
+
+def match_named(hold_memo: str) -> int | None:
+    """The match a grant's hold was made for: approval writes "… (proposal P, match M)"."""
+    found = _MATCH.search(hold_memo)
+    return int(found.group(1)) if found else None
 
 
 def _split_entries(session: Session, fund: Fund, currency: str,

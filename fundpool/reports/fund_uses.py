@@ -16,12 +16,12 @@ something (a cancelled grant that paid nothing from the fund is left out). For e
   a fund paying 1,500.00 of a 2,000.00 project for 15 people served 11.25 of them.
 
 Allocations out are every allocation (or return) this fund sent, in date order. Totals are
-per currency. Only reads.
+per currency, with the gifts to this fund refunded and the money still in it (1002 and 1009,
+the money its order of spending follows, fifo.py). Only reads.
 """
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
@@ -34,10 +34,10 @@ from fundpool.donations.models import Donation
 from fundpool.funds.models import Allocation, Fund
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Posting
 from fundpool.matching.run_models import RunMatch, RunShare
+from fundpool.reports.fifo import MONEY, match_named
 
 GRANT_CURRENCY = "CNY"
 SHOWN = ("approved", "completed", "cancelled")
-_MATCH = re.compile(r"match (\d+)\)?$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,6 +80,7 @@ class UseTotals:
     released: int = 0
     allocated_out: int = 0
     refunded: int = 0
+    in_fund: int = 0
     projects: int = 0
     people: int = 0
     people_share: Fraction = Fraction(0)
@@ -116,6 +117,12 @@ def fund_uses(session: Session, fund: Fund) -> FundUses:
             .where(Donation.fund_id == fund.id, Donation.refunded > 0)
             .group_by(Donation.currency)):
         of(currency).refunded += int(refunded)
+    for currency, balance in session.execute(
+            select(Account.currency, func.sum(Account.balance))
+            .where(Account.fund_id == fund.id, Account.chart_code.in_(MONEY))
+            .group_by(Account.currency)):
+        if balance:
+            of(currency).in_fund += int(balance)
     found.totals = [totals[currency] for currency in sorted(totals)]
     return found
 
@@ -150,8 +157,8 @@ def _ledger(session: Session, fund: Fund) -> tuple[dict[int, int], dict[int, int
         .join(HoldLeg, HoldLeg.hold_id == Hold.id)
         .where(HoldLeg.account_id == bank, Hold.kind == "disbursement")
         .group_by(Hold.id, Hold.memo, Hold.status)).all()
-    match_of = {hold_id: int(m.group(1)) for hold_id, memo, _status, _amount in holds
-                if (m := _MATCH.search(memo))}
+    match_of = {hold_id: match for hold_id, memo, _status, _amount in holds
+                if (match := match_named(memo)) is not None}
     for hold_id, _memo, status, amount in holds:
         if status == "pending" and hold_id in match_of:
             held[match_of[hold_id]] += int(amount)

@@ -60,7 +60,8 @@ def test_a_foundation_sees_the_projects_its_fund_paid_and_the_people_served(
             allocation["direction"]) == (BINHE, "500.00", day(-9).isoformat(), "down")
     assert body["totals"] == [{
         "currency": "CNY", "approved": "1500.00", "paid": "1200.00", "held": "300.00",
-        "released": "0.00", "allocated_out": "500.00", "refunded": "100.00", "projects": 1,
+        "released": "0.00", "allocated_out": "500.00", "refunded": "100.00",
+        "in_fund": "500.00", "projects": 1,
         "people": 15, "people_share": "11.25"}]
 
 

@@ -88,7 +88,8 @@ def _uses_body(found: FundUses) -> dict:
                 "currency": line.currency, "projects": line.projects, "people": line.people,
                 "people_share": hundredths(line.people_share),
                 **{name: format_amount(getattr(line, name), line.currency) for name in (
-                    "approved", "paid", "held", "released", "allocated_out", "refunded")}}
+                    "approved", "paid", "held", "released", "allocated_out", "refunded",
+                    "in_fund")}}
                 for line in found.totals]}
 
 

@@ -70,6 +70,8 @@ class UseTotalsSchema(ma.Schema):
     allocated_out = ma.fields.String(metadata=MONEY)
     refunded = ma.fields.String(metadata={**MONEY, "description": "Gifts to this fund given "
                                                                   "back"})
+    in_fund = ma.fields.String(metadata={**MONEY, "description": "Money in the fund now (1002 "
+                                                                  "and 1009), held or not"})
     projects = ma.fields.Integer()
     people = ma.fields.Integer()
     people_share = ma.fields.String(metadata=PEOPLE)

@@ -103,13 +103,15 @@ class Cluster:
             if self.server is not None and self.server.poll() is not None:
                 raise RuntimeError(f"gunicorn exited {self.server.returncode} at start; see "
                                    f"{self.workdir}/gunicorn-{self.starts}.log")
+            conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
             try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 conn.request("GET", "/api/v1/ready")
                 if conn.getresponse().status == 200:
                     return
             except (OSError, http.client.HTTPException):
                 pass
+            finally:
+                conn.close()
             time.sleep(0.1)
         raise RuntimeError(f"the service was not ready within {timeout:.0f} s")
 

@@ -12,6 +12,7 @@ refunds made it. Manual adjustments and their reversals happen in 罗湖区 (440
 from __future__ import annotations
 
 import random
+import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -65,6 +66,7 @@ class Worker:
 
     WEIGHTS: ClassVar[dict[str, float]] = {"donate": 30, "read": 15, "allocate": 12, "hold": 8, "resolve": 8,
                "refund": 6, "adjust": 5, "reverse": 4, "need": 1.5, "match": 1.5}
+    MATCHER: ClassVar[dict[str, float]] = {"need": 2, "match": 2, "read": 1}  # client 0
 
     def __init__(self, number: int, api: Api, reader: Api, streets: list[str], donors: list[int],
                  seed: int) -> None:
@@ -81,9 +83,9 @@ class Worker:
         self.holds: list[int] = []  # pending holds this client made
         self.adjustments: list[int] = []  # entries this client may still reverse
 
-    def run(self, until: float) -> None:
-        kinds, weights = zip(*self.WEIGHTS.items())
-        while time.monotonic() < until:
+    def run(self, stop: threading.Event) -> None:
+        kinds, weights = zip(*(self.MATCHER if self.number == 0 else self.WEIGHTS).items())
+        while not stop.is_set():
             getattr(self, self.rng.choices(kinds, weights)[0])()
 
     def _tag(self) -> str:

@@ -97,14 +97,14 @@ def district_income(cluster: Cluster, auditor: str, stats: Stats) -> int:
                if line["currency"] == "CNY" and line["chart_code"].startswith("4101"))
 
 
-def crash_loop(cluster: Cluster, begin: float, seconds: float, crashes: int, rng: random.Random,
+def crash_loop(cluster: Cluster, seconds: float, crashes: int, rng: random.Random,
                done: list[int], log) -> None:
-    """SIGKILL gunicorn (master and workers) and the scheduler at random moments spread
-    over the run, restarting both each time."""
-    slot = seconds * 0.85 / max(crashes, 1)
+    """SIGKILL gunicorn (master and workers) and the scheduler at random moments, each a
+    random while after the service came back from the last one, restarting both each time."""
+    begin = time.monotonic()
+    gap = seconds / (crashes + 1)
     for n in range(crashes):
-        moment = begin + seconds * 0.05 + slot * (n + rng.uniform(0.2, 0.9))
-        time.sleep(max(0.0, moment - time.monotonic()))
+        time.sleep(rng.uniform(0.3, 1.0) * gap)
         cluster.crash()
         log(f"  crash {n + 1}: killed gunicorn and the scheduler at "
             f"{time.monotonic() - begin:5.1f} s")
@@ -129,12 +129,15 @@ def run(server_url: str, seconds: float, clients: int, crashes: int, workers: in
             team = [Worker(n, Api(cluster.port, admin, stats), Api(cluster.port, auditor, stats),
                            streets, donors, rng.randrange(1 << 30)) for n in range(clients)]
             begin = time.monotonic()
-            until = begin + seconds
-            threads = [threading.Thread(target=w.run, args=(until,), daemon=True) for w in team]
+            stop = threading.Event()
+            threads = [threading.Thread(target=w.run, args=(stop,), daemon=True) for w in team]
             for thread in threads:
                 thread.start()
             survived: list[int] = []
-            crash_loop(cluster, begin, seconds, crashes, rng, survived, log)
+            crash_loop(cluster, seconds, crashes, rng, survived, log)
+            # the clients keep going for the whole time, and a while after the last restart
+            time.sleep(max(seconds - (time.monotonic() - begin), seconds / (crashes + 1) / 2))
+            stop.set()
             for thread in threads:
                 thread.join()
             elapsed = time.monotonic() - begin

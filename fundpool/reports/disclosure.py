@@ -20,6 +20,8 @@ from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Posting
 from fundpool.ledger.posting import LEDGER_TZ
 from fundpool.matching.models import Proposal
 from fundpool.matching.run_models import RunMatch
+from fundpool.paging import Page, keyset_page
+from fundpool.pools.models import Pool
 from fundpool.reports.grant_payments import grant_payments
 from fundpool.reports.masking import public_name
 from fundpool.reports.months import Quarter
@@ -74,6 +76,16 @@ class ProjectReport:
     @property
     def people_served(self) -> int:
         return self.match.people if self.completed_on is not None else 0
+
+
+def funded_projects(session: Session, low: str, high: str, after: int | None,
+                    limit: int) -> Page:
+    """The grants (matches ever approved) of projects whose reserve pool lies in the code
+    range ``low``..``high``, oldest first: the projects a quarterly report exists for."""
+    stmt = (select(RunMatch).join(Proposal, Proposal.id == RunMatch.proposal_id)
+            .join(Pool, Pool.id == Proposal.pool_id)
+            .where(RunMatch.status.in_(FUNDED), Pool.code.between(low, high)))
+    return keyset_page(session, stmt, RunMatch.id, after, limit)
 
 
 def check_quarter(quarter: Quarter, today: date, field: str = "quarter") -> None:

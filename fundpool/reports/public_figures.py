@@ -171,6 +171,7 @@ def _money(session: Session, scope: Scope, low: date, high: date):
         .join(Account, Account.id == Posting.account_id)
         .join(Pool, Pool.id == Account.pool_id)
         .where(Posting.effective_date.between(low, high), Entry.kind != "closing",
+               Entry.effective_date.between(low, high),  # the same day; narrows the join
                or_(Account.chart_code == COST_CHART,
                    and_(Account.chart_code.in_(INCOME_CHARTS), Entry.kind != "grant"))))
     return session.execute(stmt.group_by(month, Posting.currency, is_cost)).all()

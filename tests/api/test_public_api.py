@@ -90,6 +90,24 @@ def test_fund_figures_by_year(client, scene):
     assert body["totals"]["money"][0]["raised"] == "4200.00"
 
 
+def test_the_funds_and_funded_projects_of_a_pool_are_listed(client, scene):
+    funds = get(client, "/api/v1/public/pools/440304/funds?limit=2")
+    rest = get(client, f"/api/v1/public/pools/440304/funds?cursor={funds['next_cursor']}")
+    codes = [f["code"] for f in funds["items"] + rest["items"]]
+    assert (len(funds["items"]), rest["next_cursor"]) == (2, None)
+    assert sorted(codes) == ["440304", "440304001", "440304001001", "440304001002",
+                             "440304002", "440304002001"]
+    assert funds["items"][0]["pool"]["code"] in codes
+    projects = get(client, "/api/v1/public/pools/440304/projects")["items"]
+    assert projects == [{"id": scene.project, "title": "滨河长者助餐",
+                         "organisation": "福田区长者服务社",
+                         "pool": {"code": BINHE, "name": "滨河社区", "level": "community"},
+                         "status": "funded", "grant_status": "approved", "approved": "1200.00",
+                         "people": 6}]
+    assert get(client, "/api/v1/public/pools/440303/projects")["items"] == []
+    assert client.get("/api/v1/public/pools/440309/funds").status_code == 404
+
+
 def test_a_projects_quarterly_report(client, scene):
     body = get(client, f"/api/v1/public/projects/{scene.project}/reports/2026-Q4")
     assert (body["quarter"], body["from"], body["to"]) == ("2026-Q4", "2026-10-01", "2026-12-31")
@@ -131,7 +149,8 @@ def test_a_funds_annual_report_masks_people_and_names_organisations(client, scen
 
 def test_no_contact_data_or_full_personal_name_in_any_public_answer(client, scene):
     urls = [f"/api/v1/public/pools/{code}/figures?year=2026" for code in ("440300", STREET)]
-    urls += [f"/api/v1/public/funds/{STREET}/figures",
+    urls += [f"/api/v1/public/funds/{STREET}/figures", "/api/v1/public/pools/440300/funds",
+             "/api/v1/public/pools/440300/projects",
              f"/api/v1/public/funds/{STREET}/reports/2026",
              f"/api/v1/public/funds/{STREET}/reports/2026?lang=en",
              f"/api/v1/public/projects/{scene.project}/reports/2026-Q4"]
@@ -150,6 +169,7 @@ def test_the_public_part_of_the_openapi_document_needs_no_token(client):
               if method != "parameters"}
     assert {path for path, _ in public} == {
         "/api/v1/public/pools/{code}/figures", "/api/v1/public/funds/{code}/figures",
+        "/api/v1/public/pools/{code}/funds", "/api/v1/public/pools/{code}/projects",
         "/api/v1/public/projects/{proposal_id}/reports/{quarter}",
         "/api/v1/public/funds/{code}/reports/{year}"}
     assert all(method == "get" and op["security"] == [] and "401" not in op["responses"]

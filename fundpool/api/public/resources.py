@@ -12,26 +12,31 @@ from flask import request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fundpool.api.pagination import QUERY
+from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.public.schemas import (
     PublicFiguresQuerySchema,
     PublicFiguresSchema,
+    PublicFundPageSchema,
     PublicFundReportSchema,
     PublicLangQuerySchema,
+    PublicPageArgsSchema,
+    PublicProjectPageSchema,
     PublicProjectReportSchema,
 )
 from fundpool.api.requests import db_session
 from fundpool.errors import InvalidInput
 from fundpool.funds.models import CATEGORY_NAMES_ZH, Fund
-from fundpool.funds.service import get_fund
+from fundpool.funds.service import get_fund, list_funds
 from fundpool.ledger.money import format_amount
 from fundpool.ledger.posting import today
 from fundpool.matching.models import URGENCY_NAMES_ZH
+from fundpool.paging import Page
 from fundpool.pools.service import get_pool
 from fundpool.reports.disclosure import (
     FundYear,
     ProjectReport,
     fund_year,
+    funded_projects,
     project_report,
 )
 from fundpool.reports.masking import ANONYMOUS
@@ -42,6 +47,7 @@ from fundpool.reports.public_figures import (
     month_range,
     pool_figures,
 )
+from fundpool.reports.scope import pool_scope
 
 blp = Blueprint("public", __name__, url_prefix="/api/v1/public",
                 description="Public figures and disclosure reports (慈善信息公开): aggregates "
@@ -84,6 +90,34 @@ class PoolFigures(MethodView):
         return {**_figures(figures), "pool": _pool(get_pool(session, code)), "fund": None}
 
 
+@blp.route("/pools/<string:code>/funds")
+class PoolFunds(MethodView):
+    @blp.arguments(PublicPageArgsSchema, **QUERY)
+    @blp.response(200, PublicFundPageSchema)
+    @public_operation
+    def get(self, args, code):
+        """The funds of a pool's whole subtree (general, community, special and named), to
+        read their figures and annual reports."""
+        scope = pool_scope(db_session(), code, field="code")
+        page = list_funds(db_session(), low=scope.low, high=scope.high,
+                          after=decode_cursor(args["cursor"], int), limit=args["limit"])
+        return _page(page, _fund)
+
+
+@blp.route("/pools/<string:code>/projects")
+class PoolProjects(MethodView):
+    @blp.arguments(PublicPageArgsSchema, **QUERY)
+    @blp.response(200, PublicProjectPageSchema)
+    @public_operation
+    def get(self, args, code):
+        """The funded projects whose reserve pool lies in a pool's subtree, to read their
+        quarterly reports."""
+        scope = pool_scope(db_session(), code, field="code")
+        page = funded_projects(db_session(), scope.low, scope.high,
+                               decode_cursor(args["cursor"], int), args["limit"])
+        return _page(page, _project_item)
+
+
 @blp.route("/funds/<string:code>/figures")
 class FundFigures(MethodView):
     @blp.arguments(PublicFiguresQuerySchema, **QUERY)
@@ -122,6 +156,18 @@ class FundAnnual(MethodView):
             raise InvalidInput(f"{year!r} is not a year: write YYYY, e.g. 2026", "year")
         fund = get_fund(db_session(), code, "code")
         return _fund_year(fund_year(db_session(), fund, int(year), today(), _lang(args)))
+
+
+def _page(page, render) -> dict:
+    return page_body(Page([render(item) for item in page.items], page.next_after))
+
+
+def _project_item(match) -> dict:
+    proposal = match.proposal
+    return {"id": proposal.id, "title": proposal.title, "organisation": proposal.organisation,
+            "pool": _pool(proposal.pool), "status": proposal.status,
+            "grant_status": match.status, "approved": _cny(match.budget),
+            "people": match.people}
 
 
 def _pool(pool) -> dict:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import marshmallow as ma
 
+from fundpool.api.pagination import PageArgsSchema, page_schema
 from fundpool.ledger.money import EXPONENTS
 
 MONEY = {"type": "string", "example": "1000.00"}
@@ -208,3 +209,22 @@ class PublicFundReportSchema(ma.Schema):
     date_to = ma.fields.Date(data_key="to", metadata={
         "description": "31 December, or today for the year in progress"})
     currencies = ma.fields.List(ma.fields.Nested(PublicYearCurrencySchema))
+
+
+class PublicProjectItemSchema(ma.Schema):
+    id = ma.fields.Integer(metadata={"description": "The proposal's id, for its reports"})
+    title = ma.fields.String()
+    organisation = ma.fields.String()
+    pool = ma.fields.Nested(PublicPoolRefSchema)
+    status = ma.fields.String(metadata={"description": "The proposal's status now"})
+    grant_status = ma.fields.String(metadata={"enum": ["approved", "completed", "cancelled"]})
+    approved = money("The grant approved")
+    people = ma.fields.Integer()
+
+
+class PublicPageArgsSchema(PageArgsSchema):
+    """``?limit=&cursor=`` of the public lists."""
+
+
+PublicFundPageSchema = page_schema(PublicFundRefSchema, "PublicFundPageSchema")
+PublicProjectPageSchema = page_schema(PublicProjectItemSchema, "PublicProjectPageSchema")

@@ -5,6 +5,9 @@ from decimal import Decimal
 
 import pytest
 
+from fundpool.donations import pass_through, service
+from fundpool.funds.service import get_fund
+from tests.factories import ACTOR
 from tests.trail_story import BINHE, STREET, build, day
 
 
@@ -90,6 +93,20 @@ def test_a_refund_shows_on_the_donors_trail(client, shenzhen, story):
     assert body["parts"][1]["refund_of"] == story.gifts["王五"]
     assert body["donation"]["refunded"] == "100.00"
     assert [r["amount"] for r in body["refunds"]] == ["100.00"]
+
+
+def test_a_pass_through_gift_says_it_goes_to_its_recipient(client, db, shenzhen, story):
+    with db.transaction() as session:
+        donor = service.create_donor(session, ACTOR, service.NewDonor("enterprise", "平安银行"))
+        gift = service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=get_fund(session, STREET), amount=800_00, currency="CNY",
+            channel="bank_transfer", channel_ref="PT-1", received_date=day(-3),
+            pass_through=pass_through.PassThrough("陈伯家"))).donation.id
+        pass_through.pay_on(session, ACTOR, gift, pass_through.PayOn(500_00, day(-1)))
+    body = client.get(trail(gift), headers=shenzhen.headers("street_admin")).json
+    assert (body["kind"], body["donation"]["pass_through_recipient"]) == ("pass_through", "陈伯家")
+    assert [(p["kind"], p["amount"], p["recipient"]) for p in body["parts"]] == [
+        ("paid_on", "500.00", "陈伯家"), ("held_for_recipient", "300.00", "陈伯家")]
 
 
 def test_a_foundation_is_refused_another_foundations_fund_and_its_donations(

@@ -118,7 +118,8 @@ def _trail_body(found: DonationTrail) -> dict:
                 "pool": donation.fund.pool.code, "amount": format_amount(donation.amount, currency),
                 "currency": currency, "channel": donation.channel,
                 "received_date": donation.received_date,
-                "refunded": format_amount(donation.refunded, currency)},
+                "refunded": format_amount(donation.refunded, currency),
+                "pass_through_recipient": donation.pass_through_recipient},
             "kind": found.kind, "rule": RULE, "followed": found.followed,
             "parts": [_part(part, donation, currency) for part in found.parts],
             "totals": [{"kind": kind, "amount": format_amount(amount, currency)}

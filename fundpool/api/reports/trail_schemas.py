@@ -140,6 +140,9 @@ class TrailDonationSchema(ma.Schema):
     channel = ma.fields.String()
     received_date = ma.fields.Date()
     refunded = ma.fields.String(metadata=MONEY)
+    pass_through_recipient = ma.fields.String(allow_none=True, metadata={
+        "description": "A pass-through gift (受托代理): the recipient the donor named; the gift "
+                       "is not the fund's money and goes to them"})
 
 
 class DonationTrailSchema(ma.Schema):

@@ -138,13 +138,16 @@ def _check_order(session: Session, year: int) -> None:
 
 
 def _books(session: Session, day: date) -> Books:
-    """Every income, cost and net-asset balance as of ``day``, one GROUP BY over postings."""
+    """Every income, cost and net-asset balance as of ``day``: postings summed per account
+    first (one pass through the (account, date) index), then joined to their funds."""
+    sums = (select(Posting.account_id, func.sum(DEBIT_MINUS_CREDIT).label("net"))
+            .where(Posting.effective_date <= day, Posting.account_id.in_(
+                select(Account.id).where(Account.chart_code.in_(CHARTS))))
+            .group_by(Posting.account_id).subquery())
     rows = session.execute(
-        select(Fund.code, Account.currency, Account.chart_code, func.sum(DEBIT_MINUS_CREDIT))
-        .select_from(Posting).join(Account, Account.id == Posting.account_id)
-        .join(Fund, Fund.id == Account.fund_id)
-        .where(Posting.effective_date <= day, Account.chart_code.in_(CHARTS))
-        .group_by(Fund.code, Account.currency, Account.chart_code))
+        select(Fund.code, Account.currency, Account.chart_code, sums.c.net)
+        .select_from(sums).join(Account, Account.id == sums.c.account_id)
+        .join(Fund, Fund.id == Account.fund_id))
     books: Books = defaultdict(dict)
     for fund, currency, chart, debit_minus_credit in rows:
         books[fund, currency][chart] = int(debit_minus_credit) * (1 if chart in COSTS else -1)

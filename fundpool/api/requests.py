@@ -14,6 +14,7 @@ import uuid
 from flask import Flask, current_app, g, request
 from sqlalchemy.orm import Session
 
+from fundpool.api import json_bodies
 from fundpool.auth.principal import Principal
 from fundpool.auth.tokens import authenticate
 from fundpool.db import Database
@@ -41,6 +42,7 @@ def db_session() -> Session:
 
 
 def init_requests(app: Flask) -> None:
+    json_bodies.install()
     app.before_request(_start)
     app.before_request(_authenticate)
     app.after_request(_finish)

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 import uuid
 from pathlib import Path
 
@@ -24,3 +26,11 @@ def save_upload(upload: FileStorage, prefix: str = "") -> Path:
     path = folder / f"{prefix}{uuid.uuid4().hex}{suffix}"
     upload.save(path)
     return path
+
+
+def display_name(upload: FileStorage) -> str:
+    """The client's file name for reports: its last path part, without control or
+    direction-changing characters, at most 200 characters. Never used as a path."""
+    name = re.split(r"[/\\]", upload.filename or "")[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs"))
+    return name.strip()[:200] or "upload"

@@ -22,7 +22,7 @@ from fundpool.funds.models import Fund
 from fundpool.ledger.chart import account_code
 from fundpool.ledger.models import Account
 from fundpool.ledger.money import format_amount
-from fundpool.ledger.posting import post_entry, today
+from fundpool.ledger.posting import check_entry_date, post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.paging import Page, keyset_page
 from fundpool.pools.models import Pool
@@ -159,6 +159,7 @@ def _check(session: Session, new: NewDonation) -> PassThrough | None:
     if not fund.is_open:
         raise Conflict(f"fund {fund.code} is closed", "fund")
     day = new.received_date
+    check_entry_date(day, "received_date")
     if (fund.valid_from and day < fund.valid_from) or (fund.valid_to and day > fund.valid_to):
         raise Conflict(f"fund {fund.code} accepts gifts from {fund.valid_from or '…'} to "
                        f"{fund.valid_to or '…'}; {day} is outside", "received_date")

@@ -13,7 +13,8 @@ from fundpool.errors import InvalidInput
 EXPONENTS = {"CNY": 2, "HKD": 2, "USD": 2, "JPY": 0}
 #: The largest amount one posting may carry, in minor units (a stated limit, ~10^12 yuan).
 MAX_MINOR = 99_999_999_999_999
-_DECIMAL = re.compile(r"^(\d{1,15})(?:\.(\d+))?$")
+#: ASCII digits only (Python's ``\d`` would take full-width and other scripts' digits too).
+_DECIMAL = re.compile(r"([0-9]{1,15})(?:\.([0-9]+))?")
 
 
 def check_currency(currency: str, field: str = "currency") -> str:
@@ -30,7 +31,7 @@ def parse_amount(text: object, currency: str, field: str = "amount") -> int:
     if not isinstance(text, str):
         raise InvalidInput(f"amounts are decimal strings such as \"1000.{'0' * exponent}\", "
                            f"not JSON numbers", field)
-    match = _DECIMAL.match(text)
+    match = _DECIMAL.fullmatch(text)
     if not match:
         raise InvalidInput(f"{text!r} is not a positive decimal amount", field)
     whole, fraction = match.group(1), match.group(2) or ""

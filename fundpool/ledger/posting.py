@@ -34,6 +34,8 @@ from fundpool.ledger.money import format_amount
 from fundpool.ledger.values import NewEntry, imbalance
 
 LEDGER_TZ = ZoneInfo("Asia/Shanghai")
+#: No fund pool's books go back further (the first street fund pools date from the 2010s).
+EARLIEST_DATE = date(2000, 1, 1)
 
 
 def today() -> date:
@@ -110,6 +112,15 @@ def _post(session: Session, actor: Actor, items: list[tuple[NewEntry, Links]],
     return posted
 
 
+def check_entry_date(day: date, field: str = "effective_date") -> None:
+    """An entry is dated from ``EARLIEST_DATE`` to today, China time."""
+    if day > today():
+        raise InvalidInput(f"an entry cannot be dated after today ({today()})", field)
+    if day < EARLIEST_DATE:
+        raise InvalidInput(f"an entry cannot be dated before {EARLIEST_DATE}; {day} is "
+                           "surely a typing mistake", field)
+
+
 def check_entry(new: NewEntry, accounts: dict[str, Locked], prefix: str = "") -> None:
     """Accounts exist and are open, the date is not in the future, currencies balance."""
     for index, line in enumerate(new.lines):
@@ -120,9 +131,7 @@ def check_entry(new: NewEntry, accounts: dict[str, Locked], prefix: str = "") ->
         if not account.is_open:
             raise Conflict(f"account {account.code} is closed",
                            f"{prefix}postings.{index}.account")
-    if new.effective_date > today():
-        raise InvalidInput(f"an entry cannot be dated after today ({today()})",
-                           f"{prefix}effective_date")
+    check_entry_date(new.effective_date, f"{prefix}effective_date")
     unbalanced = imbalance(new.lines, lambda code: accounts[code].currency)
     if unbalanced:
         said = ", ".join(f"{format_amount(v, c)} {c}" for c, v in unbalanced.items())

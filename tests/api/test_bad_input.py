@@ -49,7 +49,8 @@ def test_malformed_json_is_400(client, shenzhen, snapshot):
                            data='{"code": "440304001003",', content_type="application/json")
     assert response.status_code == 400
     assert response.content_type == "application/problem+json"
-    assert response.json["detail"] == "Invalid JSON body."
+    assert response.json["detail"].startswith("The body is not valid JSON: Expecting")
+    assert "line 1, column 25" in response.json["detail"]
     assert snapshot() == before
 
 

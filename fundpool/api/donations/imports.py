@@ -13,7 +13,7 @@ from flask_smorest.fields import Upload
 from fundpool.api.ledger.schemas import Amount
 from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
-from fundpool.api.uploads import save_upload
+from fundpool.api.uploads import display_name, save_upload
 from fundpool.auth.principal import require_role
 from fundpool.donations.importer import Settings
 from fundpool.donations.jobs import run_job
@@ -86,7 +86,7 @@ class Imports(MethodView):
                 form["expect_total"], "CNY", "expect_total"),
             may_write=lambda fund: viewer.covers(fund.pool.code))
         session = db_session()
-        job = ImportJob(file_name=(upload.filename or path.name)[:200], channel=form["channel"],
+        job = ImportJob(file_name=display_name(upload), channel=form["channel"],
                         strict=form["strict"], created_by=viewer.actor.name,
                         token_id=viewer.token_id)
         session.add(job)

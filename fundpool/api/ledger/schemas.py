@@ -6,6 +6,8 @@ Amounts travel as decimal strings in the currency's exponent ("1000.00" CNY,
 
 from __future__ import annotations
 
+import re
+
 import marshmallow as ma
 
 from fundpool.api.pagination import PageArgsSchema, page_schema
@@ -14,7 +16,9 @@ from fundpool.ledger.models import ACCOUNT_TYPES
 from fundpool.ledger.money import EXPONENTS, format_amount
 from fundpool.ledger.values import KINDS
 
-DECIMAL = r"^\d{1,15}(\.\d{1,4})?$"
+DECIMAL = r"^[0-9]{1,15}(\.[0-9]{1,4})?$"
+#: The same, with ``\Z``: Python's ``$`` would also match before a trailing newline.
+_WHOLE_DECIMAL = re.compile(DECIMAL[:-1] + r"\Z")
 
 
 class Amount(ma.fields.String):
@@ -26,7 +30,7 @@ class Amount(ma.fields.String):
     def __init__(self, **kwargs):
         kwargs.setdefault("metadata", {}).update({"example": "1000.00", "pattern": DECIMAL})
         super().__init__(validate=ma.validate.Regexp(
-            DECIMAL, error="{input} is not a positive decimal amount such as 1000.00"), **kwargs)
+            _WHOLE_DECIMAL, error="{input} is not a positive decimal amount such as 1000.00"), **kwargs)
 
 
 def money(attribute: str):

@@ -20,7 +20,7 @@ from fundpool.api.needs.schemas import (NeedCreateSchema, NeedImportFormSchema,
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
-from fundpool.api.uploads import save_upload
+from fundpool.api.uploads import display_name, save_upload
 from fundpool.api.writes import unit_of_work
 from fundpool.auth.principal import require_admin_of, require_role
 from fundpool.errors import Forbidden, NotFound
@@ -121,7 +121,7 @@ class NeedImports(MethodView):
         upload = files["file"]
         path = save_upload(upload, 'needs-')
         session = db_session()
-        job = NeedImportJob(file_name=(upload.filename or path.name)[:200], strict=form["strict"],
+        job = NeedImportJob(file_name=display_name(upload), strict=form["strict"],
                             created_by=viewer.actor.name, token_id=viewer.token_id)
         session.add(job)
         session.flush()

@@ -71,28 +71,20 @@ def close_year(session: Session, actor: Actor, year: int, today: date) -> Outcom
     if done is not None:
         return Outcome(done, False)
     _check_order(session, year)
-    last_day = date(year, 12, 31)
-    books = _books(session, last_day)
-    targets = _targets(books)
-    maintained = _maintained(session)
+    books = _books(session, date(year, 12, 31))
+    targets, maintained = _targets(books), _maintained(session)
     months = periods.close_months_of(session, actor, year)
-    entries = [NewEntry(kind="closing", effective_date=last_day, lines=lines,
-                        memo=f"{year}年度结账：收入、费用结转净资产 (year-end close)",
-                        external_ref=f"year-end-{year}",
-                        metadata={"year": str(year), "fund": fund})
-               for (fund, currency), charts in sorted(books.items())
-               if (lines := _lines(fund, currency, charts))]
-    posted = post_batch(session, actor, entries, into_closed_periods=True)
+    posted = post_batch(session, actor, _entries(year, books), into_closed_periods=True)
     _check(session, year, books, targets, maintained)
     year_end = YearEnd(year=year, closed_by=actor.name, entries=len(posted),
                        totals=_totals(year, books))
     session.add(year_end)
     session.flush()
     record(session, actor, "year.close", "year", year, entries=len(posted),
-           months_closed=months,
-           totals={t.currency: {"income_unrestricted": t.income_unrestricted,
-                                "income_restricted": t.income_restricted,
-                                "expenses": t.expenses} for t in year_end.totals})
+           months_closed=months, totals={t.currency: {
+               "income_unrestricted": t.income_unrestricted,
+               "income_restricted": t.income_restricted, "expenses": t.expenses}
+               for t in year_end.totals})
     return Outcome(year_end, True)
 
 
@@ -187,6 +179,15 @@ def _lines(fund: str, currency: str, charts: dict[str, int]) -> tuple[Line, ...]
             lines.append(Line(account_code(fund, chart, currency),
                               Side.CREDIT if change > 0 else Side.DEBIT, abs(change)))
     return tuple(lines)
+
+
+def _entries(year: int, books: Books) -> list[NewEntry]:
+    """One closing entry per fund and currency with income or costs, dated 31 December."""
+    return [NewEntry(kind="closing", effective_date=date(year, 12, 31), lines=lines,
+                     memo=f"{year}年度结账：收入、费用结转净资产 (year-end close)",
+                     external_ref=f"year-end-{year}", metadata={"year": str(year), "fund": fund})
+            for (fund, currency), charts in sorted(books.items())
+            if (lines := _lines(fund, currency, charts))]
 
 
 def _maintained(session: Session) -> dict[str, int]:

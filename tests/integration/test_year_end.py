@@ -225,6 +225,19 @@ def test_years_close_in_order_and_a_loss_closes_too(db, shenzhen):
         assert session.get(YearEnd, YEAR).totals[0].unrestricted_change == -20_000
 
 
+def test_a_year_with_nothing_of_its_own_closes_with_no_entry(db, shenzhen):
+    with db.transaction() as session:
+        donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "钱七"))
+        give(session, donor, STREET, 50_000, "only", day(6, 1, YEAR - 1))
+    assert close(db, YEAR - 1) == (YEAR - 1, True)
+    assert close(db) == (YEAR, True)
+    with db.sessions() as session:
+        quiet = session.get(YearEnd, YEAR)
+        assert (quiet.entries, quiet.totals) == (0, [])
+        assert figures(session, STREET, DEC31)[("CNY", "3101")] == 50_000
+        assert session.scalar(select(func.count()).select_from(Period).where(
+            Period.closed, Period.month.like(f"{YEAR}-%"))) == 12
+
 def test_a_close_that_does_not_check_is_refused_and_leaves_nothing(db, books, snapshot,
                                                                    monkeypatch):
     """Should the entries ever disagree with the balances computed before them (here: a

@@ -98,14 +98,14 @@ def check_quarter(quarter: Quarter, today: date, field: str = "quarter") -> None
 
 def project_report(session: Session, proposal_id: int, quarter: Quarter,
                    today: date) -> ProjectReport:
-    """A funded project's report for a quarter; 404 naming ``id`` for a proposal that does
-    not exist or was never funded (drafts and the reserve pool are not published)."""
+    """A funded project's report for a quarter; 404 naming ``proposal_id`` for a proposal
+    that does not exist or was never funded (drafts and the reserve pool are not published)."""
     check_quarter(quarter, today)
     match = session.scalar(select(RunMatch).where(RunMatch.proposal_id == proposal_id,
                                                   RunMatch.status.in_(FUNDED))
                            .order_by(RunMatch.id.desc()).limit(1))
     if match is None:
-        raise NotFound(f"there is no funded project {proposal_id}", "id")
+        raise NotFound(f"there is no funded project {proposal_id}", "proposal_id")
     end = min(quarter.last_day, today)
     paid = grant_payments(session, None, end, proposal_id=proposal_id)
     in_quarter = grant_payments(session, quarter.first_day, end, proposal_id=proposal_id)

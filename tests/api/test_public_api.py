@@ -180,7 +180,7 @@ def test_the_public_part_of_the_openapi_document_needs_no_token(client):
     ("/api/v1/public/pools/440309/figures", "code"),
     ("/api/v1/public/funds/NOPE-1/figures", "code"),
     ("/api/v1/public/funds/NOPE-1/reports/2026", "code"),
-    ("/api/v1/public/projects/999999/reports/2026-Q4", "id"),
+    ("/api/v1/public/projects/999999/reports/2026-Q4", "proposal_id"),
 ])
 def test_unknown_pools_funds_and_projects_are_404(client, scene, url, field):
     response = client.get(url)
@@ -191,7 +191,7 @@ def test_unknown_pools_funds_and_projects_are_404(client, scene, url, field):
 
 def test_a_project_never_funded_is_not_published(client, scene):
     response = client.get(f"/api/v1/public/projects/{scene.draft}/reports/2026-Q4")
-    assert (response.status_code, response.json["errors"][0]["field"]) == (404, "id")
+    assert (response.status_code, response.json["errors"][0]["field"]) == (404, "proposal_id")
 
 
 @pytest.mark.parametrize("url, field", [

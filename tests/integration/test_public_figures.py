@@ -215,7 +215,7 @@ def test_only_funded_projects_and_begun_quarters_are_reported(db, scene):
         for proposal_id in (draft.id, 999_999):
             with pytest.raises(NotFound) as missing:
                 project_report(session, proposal_id, Quarter(2026, 4), today())
-            assert missing.value.field == "id"
+            assert missing.value.field == "proposal_id"
         with pytest.raises(InvalidInput) as future:
             project_report(session, scene["proposal"], Quarter(today().year + 1, 1), today())
         assert future.value.field == "quarter"

@@ -39,10 +39,15 @@ def forget_idempotency_keys(database: Database, keep_hours: int) -> int:
 
 
 def match_on_schedule(database: Database) -> int:
-    """Let lapsed grants go (their holds expired), then run matching; the run's id."""
+    """Mark runs a killed scheduler left behind failed, let lapsed grants go (their holds
+    expired), then run matching; the run's id. Runs under the matching job's lock."""
     from fundpool.matching import approval, runs  # the engine loads scipy: only when needed
     with database.transaction() as session:
+        interrupted = runs.fail_interrupted(session)
         lapsed = approval.lapse_expired(session, SCHEDULER)
+    if interrupted:
+        log.warning("matching runs cut off by a stopped scheduler marked failed",
+                    extra={"fields": {"runs": interrupted}})
     if lapsed:
         log.info("lapsed grants released", extra={"fields": {"matches": lapsed}})
     return runs.run_matching(database, SCHEDULER)

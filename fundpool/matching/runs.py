@@ -58,6 +58,21 @@ def run_matching(database: Database, actor: Actor, on: date | None = None,
     return run_id
 
 
+def fail_interrupted(session: Session) -> list[int]:
+    """Mark failed the scheduled runs still ``running``: their scheduler died while it
+    solved (killed, the machine lost power), so no one will finish them. Call it only
+    while holding the matching job's lock (``fundpool.job_lock``): then no scheduled run
+    can be under way anywhere. A run asked for over the API is one transaction and is
+    never left behind."""
+    ids = list(session.scalars(select(MatchingRun.id).where(
+        MatchingRun.trigger == "schedule", MatchingRun.status == "running")))
+    if ids:
+        session.execute(update(MatchingRun).where(MatchingRun.id.in_(ids)).values(
+            status="failed", finished_at=utcnow(),
+            message="interrupted: the scheduler stopped during the run"))
+    return ids
+
+
 def run_now(session: Session, actor: Actor, on: date | None = None,
             time_limit: float = 50.0) -> MatchingRun:
     """A run asked for by a person, in the caller's transaction (the API's): read, solve,

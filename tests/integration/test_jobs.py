@@ -98,3 +98,22 @@ def test_a_bad_matching_schedule_stops_the_scheduler_with_a_message(db):
     with pytest.raises(ConfigError, match="matching_cron 'at two' is not a crontab"):
         jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24,
                                   "matching_cron": "at two"})
+
+
+def test_a_scheduled_run_cut_off_by_a_crash_is_marked_failed_by_the_next_one(db, shenzhen):
+    """A scheduler killed while it solves leaves its run 'running' (the reliability workload
+    kills it so); the next scheduled matching, holding the job's lock, marks it failed."""
+    from fundpool.matching.run_models import MatchingRun
+    with db.transaction() as session:
+        cut_off = MatchingRun(trigger="schedule", triggered_by="scheduler")
+        asked = MatchingRun(trigger="person", triggered_by="someone", status="done")
+        session.add_all([cut_off, asked])
+        session.flush()
+        cut_off_id, asked_id = cut_off.id, asked.id
+    new_id = jobs.match_on_schedule(db)
+    with db.sessions() as session:
+        cut_off = session.get(MatchingRun, cut_off_id)
+        assert (cut_off.status, cut_off.finished_at is not None) == ("failed", True)
+        assert "interrupted" in cut_off.message
+        assert session.get(MatchingRun, asked_id).status == "done"
+        assert session.get(MatchingRun, new_id).status == "done"

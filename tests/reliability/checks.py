@@ -80,6 +80,17 @@ def holds_resolved(conn: psycopg.Connection, ops: list[Op]) -> list[str]:
     return problems
 
 
+def runs_finished(conn: psycopg.Connection) -> list[str]:
+    """A matching run never stays 'running' once a later scheduled one has begun: a run
+    cut off by a crash is marked failed by the next (only the newest may be under way)."""
+    newest = conn.execute("SELECT max(id) FROM matching_runs WHERE trigger = 'schedule'")
+    latest = newest.fetchone()[0]
+    return [f"matching run {run_id} ({trigger}) is still 'running' after later runs"
+            for run_id, trigger in conn.execute(
+                "SELECT id, trigger FROM matching_runs WHERE status = 'running' AND id <> %s",
+                (latest or 0,))]
+
+
 def donations_whole(conn: psycopg.Connection) -> list[str]:
     """Every donation has its balanced entry and, unless all given back, one live receipt
     for what remains; refunded equals its refund entries."""
@@ -209,6 +220,7 @@ def run_all(dsn: str, ops: list[Op], reads: list[Read], baseline: int) -> dict[s
             "acknowledged writes exist exactly once, refused ones not at all":
                 writes_by_tag(conn, ops),
             "holds, approvals and runs as acknowledged": holds_resolved(conn, ops),
+            "no matching run left running by a crash": runs_finished(conn),
             "donations whole (entry, receipt, refunds)": donations_whole(conn),
             "receipt numbers gapless and unique per book": receipts_gapless(conn),
             "ledger sums, no overdraft, maintained = recomputed": ledger_sums(conn),

@@ -13,6 +13,7 @@ from fundpool.funds.allocation import allocate
 from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
 from fundpool.ledger.balances import current
 from fundpool.ledger.posting import today
+from fundpool.ledger.year_end import close_year
 from fundpool.matching import approval, needs, proposals, runs
 from fundpool.matching.run_models import RunMatch
 from fundpool.reports.activity import activity
@@ -266,3 +267,29 @@ def test_the_month_of_completion_is_chinas(db, scene):
         october = pool_figures(session, DISTRICT, OCT, OCT)
     assert [f.people_served for f in figures.months] == [0, 10]
     assert october.totals.people_served == 0
+
+
+def test_a_year_end_close_changes_no_public_figure(db, shenzhen):
+    """Closing entries move income and costs into net assets; raised, granted and the
+    fund's money stay what they were, and the next year opens where the last one closed."""
+    last = today().year - 1
+    with db.transaction() as session:
+        bank = service.create_donor(session, ACTOR, service.NewDonor("enterprise", "平安银行"))
+        gift(session, bank, STREET, 2_000_00, "Y-1", date(last, 12, 1))
+        gift(session, bank, BINHE, 500_00, "Y-2", date(last, 12, 2))
+
+    def read():
+        with db.sessions() as session:
+            figures = pool_figures(session, CITY, Month(last, 1), Month(last, 12))
+            year = fund_year(session, get_fund(session, STREET), last, today())
+            return cny(figures.totals, "raised"), figures.totals.donations, year.currencies[0]
+
+    before = read()
+    with db.transaction() as session:
+        assert close_year(session, ACTOR, last, today()).created
+    after = read()
+    assert before == after
+    assert after[:2] == (2_500_00, 2)
+    with db.sessions() as session:
+        now = fund_year(session, get_fund(session, STREET), today().year, today())
+    assert now.currencies[0].opening == after[2].closing == 2_000_00

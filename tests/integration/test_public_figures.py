@@ -12,6 +12,7 @@ from fundpool.errors import InvalidInput, NotFound
 from fundpool.funds.allocation import allocate
 from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
 from fundpool.ledger.balances import current
+from fundpool.ledger.chart import open_fund_accounts
 from fundpool.ledger.posting import today
 from fundpool.ledger.year_end import close_year
 from fundpool.matching import approval, needs, proposals, runs
@@ -293,3 +294,23 @@ def test_a_year_end_close_changes_no_public_figure(db, shenzhen):
     with db.sessions() as session:
         now = fund_year(session, get_fund(session, STREET), today().year, today())
     assert now.currencies[0].opening == after[2].closing == 2_000_00
+
+
+def test_each_currency_is_counted_apart_never_converted(db, shenzhen):
+    with db.transaction() as session:
+        open_fund_accounts(session, get_fund(session, STREET), "HKD")
+        bank = service.create_donor(session, ACTOR, service.NewDonor("enterprise", "汇丰银行"))
+        gift(session, bank, STREET, 1_000_00, "C-1", date(2026, 9, 1))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=bank.id, fund=get_fund(session, STREET), amount=300_00, currency="HKD",
+            channel="bank_transfer", channel_ref="H-1", received_date=date(2026, 9, 2),
+            issue_receipt=False))
+    with db.sessions() as session:
+        figures = pool_figures(session, STREET, SEPT, SEPT)
+        year = fund_year(session, get_fund(session, STREET), 2026, today())
+    assert {c: m.raised for c, m in figures.totals.money.items()} == {"CNY": 1_000_00,
+                                                                     "HKD": 300_00}
+    assert figures.totals.donations == 2
+    assert [(p.currency, p.donations, p.donation_count, p.closing) for p in year.currencies] == [
+        ("CNY", 1_000_00, 1, 1_000_00), ("HKD", 300_00, 1, 300_00)]
+    assert [d.name for p in year.currencies for d in p.largest_donors] == ["汇丰银行", "汇丰银行"]

@@ -103,7 +103,14 @@ def from_http(error: HTTPException) -> Response:
         return problem(413, detail, slug="body-too-large", errors=[{"field": None, "message": detail}])
     if error.code and error.code >= 500:
         return internal_error(error)
-    return problem(error.code or 500, error.description or HTTPStatus(error.code).phrase)
+    return problem(error.code or 500, error.description or HTTPStatus(error.code).phrase,
+                   headers=_allowed_methods(error))
+
+
+def _allowed_methods(error: HTTPException) -> dict[str, str] | None:
+    """A 405 names the methods the resource does answer (RFC 9110 requires ``Allow``)."""
+    methods = getattr(error, "valid_methods", None)
+    return {"Allow": ", ".join(methods)} if methods else None
 
 
 def internal_error(error: BaseException) -> Response:

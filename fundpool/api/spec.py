@@ -4,14 +4,38 @@ from __future__ import annotations
 
 import http
 
+from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
 
 from fundpool.api import problems
 
 
+class RequestProblemsPlugin(BasePlugin):
+    """Document the problems every request of a kind can meet, whatever its view says.
+
+    A JSON body that is not UTF-8, not JSON or nested too deep is a 400 before any view
+    runs (``json_bodies``); a malformed ``Idempotency-Key``, or a key reused with another
+    body, is a 422 (``writes``).
+    """
+
+    def operation_helper(self, path=None, operations=None, **kwargs):
+        for operation in (operations or {}).values():
+            responses = operation.setdefault("responses", {})
+            content = (operation.get("requestBody") or {}).get("content", {})
+            if "application/json" in content:
+                responses.setdefault("400", http.HTTPStatus(400).name)
+            if any(p.get("in") == "header" and p.get("name") == "Idempotency-Key"
+                   for p in operation.get("parameters", []) if isinstance(p, dict)):
+                responses.setdefault("422", http.HTTPStatus(422).name)
+
+
 class FundpoolApi(Api):
     ERROR_SCHEMA = problems.ProblemSchema
+
+    def _init_spec(self, *, extra_plugins=None, **kwargs):
+        super()._init_spec(extra_plugins=[*(extra_plugins or ()), RequestProblemsPlugin()],
+                           **kwargs)
 
     def _register_responses(self):
         """Register one reusable response per status, all as problem+json."""

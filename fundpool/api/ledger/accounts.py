@@ -28,7 +28,7 @@ blp = Blueprint("accounts", __name__, url_prefix="/api/v1",
 class Accounts(MethodView):
     @blp.arguments(AccountQuerySchema, **QUERY)
     @blp.response(200, AccountPageSchema)
-    @documents_errors(blp, 403)
+    @documents_errors(blp, 403, 404)
     def get(self, args):
         """List accounts (admins: their subtree; auditors: all), by id."""
         session = db_session()

@@ -39,7 +39,7 @@ class Periods(MethodView):
 class ClosePeriod(MethodView):
     @unit_of_work(blp)
     @blp.response(200, PeriodSchema)
-    @documents_errors(blp, 403, 409)
+    @documents_errors(blp, 403, 409, 422)
     def post(self, month):
         """Close a past month (YYYY-MM): entries dated in it are refused from now on."""
         _require_city_admin()

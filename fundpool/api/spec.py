@@ -7,6 +7,7 @@ import http
 from apispec import BasePlugin
 from flask_smorest import Api
 from flask_smorest.utils import prepare_response
+from werkzeug.routing import IntegerConverter
 
 from fundpool.api import problems
 
@@ -30,8 +31,24 @@ class RequestProblemsPlugin(BasePlugin):
                 responses.setdefault("422", http.HTTPStatus(422).name)
 
 
+class StoredIntConverter(IntegerConverter):
+    """``<int:…>`` in a path, no bigger than a BIGINT column holds.
+
+    A bigger id names nothing, so it is not found (404, and documented as the maximum),
+    where passing it on would overflow the database driver (a 500).
+    """
+
+    def __init__(self, map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(map, *args, **kwargs)
+
+
 class FundpoolApi(Api):
     ERROR_SCHEMA = problems.ProblemSchema
+
+    def init_app(self, app, *args, **kwargs):
+        app.url_map.converters["int"] = StoredIntConverter
+        super().init_app(app, *args, **kwargs)
 
     def _init_spec(self, *, extra_plugins=None, **kwargs):
         super()._init_spec(extra_plugins=[*(extra_plugins or ()), RequestProblemsPlugin()],

@@ -51,3 +51,24 @@ def test_closing_a_month_that_is_not_a_month_is_a_documented_422(client, shenzhe
     response = client.post("/api/v1/periods/2026-13/close", headers=shenzhen.headers("city_admin"))
     assert response.status_code == 422
     assert "422" in documented(spec, "post", "/periods/{month}/close")
+
+
+@pytest.mark.parametrize("path, name", [("/holds/{hold_id}", "hold_id"),
+                                        ("/donations/{donation_id}", "donation_id"),
+                                        ("/entries/{entry_id}", "entry_id"),
+                                        ("/proposals/{proposal_id}", "proposal_id")])
+def test_an_id_too_big_for_the_database_is_not_found(client, shenzhen, spec, path, name):
+    url = "/api/v1" + path.replace(f"{{{name}}}", str(2**72))
+    response = client.get(url, headers=shenzhen.headers("city_admin"))
+    assert response.status_code == 404
+    assert response.content_type == "application/problem+json"
+    [parameter] = [p for p in spec["paths"][f"/api/v1{path}"]["parameters"] if p["name"] == name]
+    assert parameter["schema"]["maximum"] == 2**63 - 1
+
+
+def test_a_year_too_big_for_the_database_is_not_found(client, shenzhen, spec):
+    response = client.get(f"/api/v1/ledger/year-ends/{2**63 - 2}",
+                          headers=shenzhen.headers("auditor"))
+    assert response.status_code == 404
+    [parameter] = spec["paths"]["/api/v1/ledger/year-ends/{year}"]["parameters"]
+    assert parameter["schema"]["maximum"] == 9999

@@ -154,3 +154,25 @@ def test_every_operation_was_exercised_as_every_role():
              if not any(status not in (401, 403, 404) for role in ROLES
                         for status in EXERCISED[label][role])]
     assert not stuck, f"never got past 401/403/404: {stuck}"
+
+
+@pytest.mark.parametrize("role", ["city_admin", "street_admin"])
+def test_sequences_along_the_inferred_links(fuzz_app, role):
+    """Stateful: Schemathesis infers links from the document (a created donation's id to
+    its refund, a fund's code to its statement, …) and walks them, checking every answer."""
+    app, scene = fuzz_app
+    headers = scene.city.headers(role)
+    steps = Counter()
+
+    class Workflow(SCHEMA.as_state_machine()):
+        def get_call_kwargs(self, case):
+            steps[case.operation.label] += 1
+            return {"app": app, "headers": headers, "buffered": True}
+
+        def validate_response(self, response, case, additional_checks=None, **kwargs):
+            case.validate_response(response, headers=headers, checks=CHECKS)
+
+    Workflow.run(settings=settings(max_examples=max(EXAMPLES, 10), stateful_step_count=8,
+                                   derandomize=not LONG_RUN, deadline=None, database=None,
+                                   suppress_health_check=list(HealthCheck)))
+    assert len(steps) > 10, f"the workflows reached only {sorted(steps)}"

@@ -37,7 +37,7 @@ from tests.fuzz.scene import KNOWN
 ROLES = ("city_admin", "district_admin", "street_admin", "community_admin", "auditor",
          "foundation", "anonymous")
 LONG_RUN = "FUNDPOOL_FUZZ_EXAMPLES" in os.environ
-EXAMPLES = int(os.environ.get("FUNDPOOL_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("FUNDPOOL_FUZZ_EXAMPLES", "8"))
 
 # The names the API gives ids and codes, and which of the scene's values fit them.
 PATH_KINDS = {"donation_id": "donation_id", "donor_id": "donor_id", "proposal_id": "proposal_id",

@@ -103,7 +103,7 @@ def list_year_ends(session: Session) -> list[YearEnd]:
 
 
 def get_year_end(session: Session, year: int) -> YearEnd:
-    found = session.get(YearEnd, year)
+    found = session.get(YearEnd, year) if 1 <= year <= 9999 else None  # the column is 32-bit
     if found is None:
         raise NotFound(f"{year} has not been closed", "year")
     return found

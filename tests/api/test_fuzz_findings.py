@@ -66,9 +66,8 @@ def test_an_id_too_big_for_the_database_is_not_found(client, shenzhen, spec, pat
     assert parameter["schema"]["maximum"] == 2**63 - 1
 
 
-def test_a_year_too_big_for_the_database_is_not_found(client, shenzhen, spec):
+def test_a_year_too_big_for_the_database_is_not_found(client, shenzhen):
     response = client.get(f"/api/v1/ledger/year-ends/{2**63 - 2}",
                           headers=shenzhen.headers("auditor"))
     assert response.status_code == 404
-    [parameter] = spec["paths"]["/api/v1/ledger/year-ends/{year}"]["parameters"]
-    assert parameter["schema"]["maximum"] == 9999
+    assert response.json["errors"][0]["field"] == "year"

@@ -46,7 +46,7 @@ class YearEnds(MethodView):
         return outcome.year_end, 201 if outcome.created else 200
 
 
-@blp.route("/<int(max=9999):year>")
+@blp.route("/<int:year>")
 class OneYearEnd(MethodView):
     @blp.response(200, YearEndSchema)
     @documents_errors(blp, 403, 404)

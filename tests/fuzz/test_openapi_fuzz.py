@@ -8,7 +8,7 @@ explicitly (the catch-all ``default`` response does not count), the documented c
 type, and a body and headers that match the documented schema. The last test fails if
 any operation was not exercised as every role, or never got past 404.
 
-CI runs a few derandomized examples per operation; ``FUNDPOOL_FUZZ_EXAMPLES=500`` runs a
+CI runs a few derandomized examples per operation; ``FUNDPOOL_TEST_FUZZ_EXAMPLES=500`` runs a
 longer, randomized search (see README, Development).
 """
 
@@ -36,8 +36,8 @@ from tests.fuzz.scene import KNOWN
 
 ROLES = ("city_admin", "district_admin", "street_admin", "community_admin", "auditor",
          "foundation", "anonymous")
-LONG_RUN = "FUNDPOOL_FUZZ_EXAMPLES" in os.environ
-EXAMPLES = int(os.environ.get("FUNDPOOL_FUZZ_EXAMPLES", "8"))
+LONG_RUN = "FUNDPOOL_TEST_FUZZ_EXAMPLES" in os.environ
+EXAMPLES = int(os.environ.get("FUNDPOOL_TEST_FUZZ_EXAMPLES", "8"))
 
 # The names the API gives ids and codes, and which of the scene's values fit them.
 PATH_KINDS = {"donation_id": "donation_id", "donor_id": "donor_id", "proposal_id": "proposal_id",

@@ -7,6 +7,8 @@ import logging
 from openapi_spec_validator import validate
 from sqlalchemy import text
 
+from fundpool import migrate
+
 from fundpool.logs import JsonFormatter
 
 
@@ -86,9 +88,14 @@ def test_unexpected_errors_are_500_problems_without_internals(app, client, shenz
 
 def test_ready_reports_a_database_behind_on_migrations(client, db):
     assert client.get("/api/v1/ready").json["status"] == "ready"
+    set_version = "UPDATE alembic_version SET version_num = :version"
     with db.engine.begin() as conn:
-        conn.execute(text("UPDATE alembic_version SET version_num = '0000'"))
-    response = client.get("/api/v1/ready")
+        conn.execute(text(set_version), {"version": "0000"})
+    try:
+        response = client.get("/api/v1/ready")
+    finally:  # on PostgreSQL the next tests share this database
+        with db.engine.begin() as conn:
+            conn.execute(text(set_version), {"version": migrate.head()})
     assert response.status_code == 503
     assert response.content_type == "application/problem+json"
     assert "fundpool db upgrade" in response.json["detail"]

@@ -8,7 +8,6 @@ from openapi_spec_validator import validate
 from sqlalchemy import text
 
 from fundpool import migrate
-
 from fundpool.logs import JsonFormatter
 
 

@@ -25,6 +25,7 @@ from fundpool.pools.models import Pool
 from fundpool.reports.grant_payments import grant_payments
 from fundpool.reports.masking import public_name
 from fundpool.reports.months import Quarter
+from fundpool.reports.needs_served import NeedsServed, needs_served
 from fundpool.reports.public_figures import FIRST_YEAR, held_now
 from fundpool.reports.scope import fund_scope
 
@@ -42,13 +43,6 @@ class FundShare:
     paid_in_quarter: int
     paid_to_date: int
 
-
-@dataclass(frozen=True, slots=True)
-class NeedsServed:
-    category: str
-    urgency: str
-    needs: int
-    people: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,7 +118,7 @@ def project_report(session: Session, proposal_id: int, quarter: Quarter,
         day = match.decided_at.astimezone(LEDGER_TZ).date()
         completed = day if day <= quarter.last_day else None
     return ProjectReport(quarter, match.proposal, match, completed, _held(session, match),
-                         list(shares.values()), _needs(match))
+                         list(shares.values()), needs_served(match))
 
 
 def _held(session: Session, match: RunMatch) -> int:
@@ -133,16 +127,6 @@ def _held(session: Session, match: RunMatch) -> int:
     return int(session.scalar(
         select(func.coalesce(func.sum(HoldLeg.amount), 0)).join(Hold, Hold.id == HoldLeg.hold_id)
         .where(Hold.id == match.hold_id, Hold.status == "pending")))
-
-
-def _needs(match: RunMatch) -> list[NeedsServed]:
-    counts: dict[tuple[str, str], list[int]] = {}
-    for row in match.needs:
-        tally = counts.setdefault((row.need.category, row.need.urgency), [0, 0])
-        tally[0] += 1
-        tally[1] += row.need.people
-    return [NeedsServed(category, urgency, needs, people)
-            for (category, urgency), (needs, people) in sorted(counts.items())]
 
 
 # ---------------------------------------------------------------- the fund's year

@@ -35,17 +35,11 @@ from fundpool.funds.models import Allocation, Fund
 from fundpool.ledger.models import Account, Entry, Hold, HoldLeg, Posting
 from fundpool.matching.run_models import RunMatch, RunShare
 from fundpool.reports.fifo import MONEY, match_named
+from fundpool.reports.needs_served import NeedsServed, needs_served
 
 GRANT_CURRENCY = "CNY"
 SHOWN = ("approved", "completed", "cancelled")
 
-
-@dataclass(frozen=True, slots=True)
-class NeedsServed:
-    category: str
-    urgency: str
-    needs: int
-    people: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +132,7 @@ def _projects(session: Session, fund: Fund) -> list[ProjectUse]:
         matches[match.id] = match
     paid, held = _ledger(session, fund)
     return [ProjectUse(match, shares[match.id], paid.get(match.id, 0), held.get(match.id, 0),
-                       _needs(match))
+                       needs_served(match))
             for match in matches.values()
             if match.status != "cancelled" or paid.get(match.id, 0) > 0]
 
@@ -171,16 +165,6 @@ def _ledger(session: Session, fund: Fund) -> tuple[dict[int, int], dict[int, int
         if hold_id in match_of:
             paid[match_of[hold_id]] += int(amount)
     return paid, held
-
-
-def _needs(match: RunMatch) -> list[NeedsServed]:
-    counts: dict[tuple[str, str], list[int]] = defaultdict(lambda: [0, 0])
-    for row in match.needs:
-        count = counts[(row.need.category, row.need.urgency)]
-        count[0] += 1
-        count[1] += row.need.people
-    return [NeedsServed(category, urgency, needs, people)
-            for (category, urgency), (needs, people) in sorted(counts.items())]
 
 
 def _allocations(session: Session, fund: Fund) -> list[AllocationUse]:

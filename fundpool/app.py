@@ -1,4 +1,4 @@
-"""The application factory: settings, logging, database, API and its security headers."""
+"""The application factory: settings, logging, database, API, console, security headers."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from flask import Flask
 from fundpool import migrate
 from fundpool.api import init_api
 from fundpool.api.security_headers import init_security_headers
+from fundpool.console import init_console
 from fundpool.db import Database, make_engine
 from fundpool.logs import configure_logging
 from fundpool.settings import load_settings
@@ -30,6 +31,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.extensions["fundpool.db"] = Database(make_engine(url, settings["database_pool_size"]))
     app.extensions["fundpool.schema_head"] = migrate.head()
     init_api(app, settings["max_request_bytes"])
+    init_console(app)
     init_security_headers(app)
     return app
 

@@ -6,12 +6,15 @@ from dataclasses import dataclass, field
 
 from fundpool.audit.log import Actor
 from fundpool.auth.tokens import create_token
+from fundpool.auth.user_models import User
+from fundpool.auth.users import accept_invite, invite_user
 from fundpool.db import Database
 from fundpool.pools.codes import Level
 from fundpool.pools.models import Pool
 from fundpool.pools.service import NewPool, create_pool
 
 ACTOR = Actor("test-setup")
+PASSWORD = "correct horse battery"
 
 SMALL_CITY = [
     ("440300", "深圳市", Level.CITY, None),
@@ -49,6 +52,15 @@ class Factory:
             _token, secret = create_token(session, ACTOR, name=name or f"{role} {pool_code}",
                                           role=role, pool_code=pool_code)
         return secret
+
+    def user(self, login: str, role: str, pool_code: str | None = None,
+             password: str = PASSWORD) -> User:
+        """A person who can sign in to the console with ``password``."""
+        with self.db.transaction() as session:
+            user, secret = invite_user(session, ACTOR, None, login=login, display_name=login,
+                                       role=role, pool_code=pool_code)
+            accept_invite(session, secret, password)
+        return user
 
     def small_city(self) -> City:
         for code, name, level, parent in SMALL_CITY:

@@ -21,7 +21,7 @@ from fundpool.db import Database
 from fundpool.errors import Unauthenticated
 from fundpool.logs import request_id_var
 
-OPEN_BLUEPRINTS = {"health", "api-docs", "public"}
+OPEN_BLUEPRINTS = {"health", "api-docs", "public", "console"}  # the console signs people in itself
 _REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 access_log = logging.getLogger("fundpool.access")
 

@@ -22,9 +22,13 @@ class Principal:
     role: str
     pool_code: str | None
     pool_level: Level | None
+    #: Set when a person signed in to the console; ``token_id`` is then their identity.
+    user_id: int | None = None
 
     @property
     def actor(self) -> Actor:
+        if self.user_id is not None:
+            return Actor(f"user:{self.user_id}:{self.name}", self.token_id)
         return Actor(f"token:{self.token_id}:{self.name}", self.token_id)
 
     @property

@@ -1,0 +1,56 @@
+"""Console user accounts: people who sign in with a password.
+
+A user acts through an *identity*: an API-token row that holds the role, the pool scope
+and the foundation's fund grants, so a person and a machine with the same role are
+authorised by the same rules. The identity's secret is never shown; revoking the identity
+locks the user out everywhere.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from fundpool.auth.models import ApiToken
+from fundpool.db import Base, utcnow
+
+
+class User(Base):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    login: Mapped[str] = mapped_column(String(64), unique=True)
+    display_name: Mapped[str] = mapped_column(String(100))
+    identity_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id"), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(200))
+    invite_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    invite_expires_at: Mapped[datetime | None]
+    #: Bumped when access is reset, so every earlier sign-in session ends.
+    session_epoch: Mapped[int] = mapped_column(default=0)
+    failed_sign_ins: Mapped[int] = mapped_column(default=0)
+    locked_until: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_by: Mapped[str] = mapped_column(String(120))
+
+    identity: Mapped[ApiToken] = relationship(lazy="joined")
+
+    @property
+    def role(self) -> str:
+        return self.identity.role
+
+    @property
+    def pool_code(self) -> str | None:
+        return self.identity.pool_code
+
+    @property
+    def is_active(self) -> bool:
+        return self.identity.is_active
+
+    @property
+    def status(self) -> str:
+        """``invited`` until a password is set, ``active``, or ``revoked``."""
+        if not self.is_active:
+            return "revoked"
+        return "active" if self.password_hash else "invited"

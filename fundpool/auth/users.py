@@ -1,0 +1,171 @@
+"""Console users: invite, accept an invite, sign in, reset access, list.
+
+Guarantees: passwords are stored only as Argon2id hashes; an invite secret is stored only
+as its SHA-256 and works once, for ``INVITE_DAYS``; five wrong passwords in a row lock
+an account for ``LOCK_MINUTES`` (sign-in says the same thing for an unknown login and a
+wrong password, so it does not reveal who has an account); resetting access ends every
+session and needs a new invite. Who may invite whom follows the token rules exactly.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+from datetime import timedelta
+from functools import cache
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundpool.audit.log import Actor, record
+from fundpool.auth import passwords
+from fundpool.auth.issue_rate import check_issue_rate
+from fundpool.auth.models import ApiToken
+from fundpool.auth.principal import Principal, require_token_issuer
+from fundpool.auth.tokens import create_token, hash_secret
+from fundpool.auth.user_models import User
+from fundpool.db import utcnow
+from fundpool.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from fundpool.pools.codes import subtree_bounds
+from fundpool.pools.models import Pool
+
+INVITE_DAYS = 7
+MAX_FAILURES = 5
+LOCK_MINUTES = 15
+LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+WRONG = "the sign-in name or password is wrong"
+
+
+def invite_user(session: Session, actor: Actor, inviter: Principal | None, *, login: str,
+                display_name: str, role: str, pool_code: str | None) -> tuple[User, str]:
+    """Create a user and return it with the one-time invite secret for its link.
+    ``inviter`` is the signed-in person, checked by the token rules; None for the operator
+    at the command line, who may invite anyone (the first administrator, say)."""
+    login = normalise_login(login)
+    if inviter is not None:
+        require_token_issuer(inviter, role, pool_code)
+        check_issue_rate(session, inviter)
+    if not display_name.strip():
+        raise InvalidInput("give the person's name", "display_name")
+    if session.scalar(select(User.id).where(User.login == login)) is not None:
+        raise Conflict(f"the sign-in name {login!r} is taken", "login")
+    identity, _secret = create_token(session, actor, name=f"user {login}", role=role,
+                                     pool_code=pool_code)
+    user = User(login=login, display_name=display_name.strip(), identity=identity,
+                created_by=actor.name)
+    secret = _new_invite(user)
+    session.add(user)
+    session.flush()
+    record(session, actor, "user.invite", "user", user.id, login=login, role=role,
+           pool_code=pool_code)
+    return user, secret
+
+
+def accept_invite(session: Session, secret: str, password: str) -> User:
+    """Set the password of the user the invite belongs to; the invite is then spent."""
+    user = session.scalar(select(User).where(User.invite_hash == hash_secret(secret))
+                          .with_for_update())
+    if user is None or user.invite_expires_at is None or user.invite_expires_at < utcnow():
+        raise InvalidInput("this invitation link is not valid (used, replaced or expired); "
+                           "ask your administrator for a new one", "invite")
+    if not user.is_active:
+        raise Unauthenticated("this account has been revoked")
+    passwords.check_strength(password, user.login)
+    user.password_hash = passwords.hash_password(password)
+    user.invite_hash = user.invite_expires_at = None
+    user.failed_sign_ins = 0
+    record(session, Actor(f"user:{user.id}:{user.login}", user.identity_id),
+           "user.accept_invite", "user", user.id)
+    return user
+
+
+def sign_in(session: Session, login: str, password: str) -> User:
+    """The user whose password this is, or :class:`Unauthenticated`. Commit either way:
+    a failure is counted towards the lock."""
+    user = session.scalar(select(User).where(User.login == login.strip().lower())
+                          .with_for_update())
+    if user is None or user.password_hash is None:
+        passwords.verify_password(_dummy_hash(), password)
+        raise Unauthenticated(WRONG, "login")
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise Unauthenticated(f"too many wrong passwords: try again after "
+                              f"{LOCK_MINUTES} minutes", "password")
+    if not passwords.verify_password(user.password_hash, password):
+        user.failed_sign_ins += 1
+        if user.failed_sign_ins >= MAX_FAILURES:
+            user.failed_sign_ins = 0
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        raise Unauthenticated(WRONG, "password")
+    if not user.is_active:
+        raise Unauthenticated("this account has been revoked", "login")
+    if passwords.needs_rehash(user.password_hash):
+        user.password_hash = passwords.hash_password(password)
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    return user
+
+
+def reset_access(session: Session, inviter: Principal, user: User) -> str:
+    """End the user's sessions, clear the password and return a new invite secret."""
+    require_token_issuer(inviter, user.role, user.pool_code)
+    if not user.is_active:
+        raise Conflict(f"user {user.login} has been revoked", "user_id")
+    user.password_hash = None
+    user.session_epoch += 1
+    user.locked_until = None
+    user.failed_sign_ins = 0
+    secret = _new_invite(user)
+    record(session, inviter.actor, "user.reset_access", "user", user.id, login=user.login)
+    return secret
+
+
+def principal_of(session: Session, user_id: int, epoch: int) -> Principal | None:
+    """The principal of a signed-in session, or None if the session no longer holds."""
+    user = session.get(User, user_id)
+    if user is None or user.session_epoch != epoch or user.password_hash is None:
+        return None
+    identity = user.identity
+    if not identity.is_active:
+        return None
+    pool = identity.pool
+    return Principal(identity.id, user.display_name, identity.role,
+                     pool.code if pool else None, pool.level_enum if pool else None,
+                     user_id=user.id)
+
+
+def get_user(session: Session, user_id: int) -> User:
+    user = session.get(User, user_id)
+    if user is None:
+        raise NotFound(f"there is no user with id {user_id}", "user_id")
+    return user
+
+
+def list_users(session: Session, viewer: Principal) -> list[User]:
+    """Users the viewer may manage: all for a city admin, else its subtree's admins."""
+    stmt = select(User).join(User.identity).order_by(User.login)
+    if not viewer.is_root_admin:
+        low, high = subtree_bounds(viewer.pool_code, viewer.pool_level)
+        stmt = stmt.join(ApiToken.pool).where(Pool.code.between(low, high))
+    return list(session.scalars(stmt))
+
+
+def normalise_login(login: str) -> str:
+    login = login.strip().lower()
+    if not LOGIN.match(login):
+        raise InvalidInput("the sign-in name takes 2-64 letters, digits, '.', '_' or '-'",
+                           "login")
+    return login
+
+
+def _new_invite(user: User) -> str:
+    secret = secrets.token_urlsafe(32)
+    user.invite_hash = hash_secret(secret)
+    user.invite_expires_at = utcnow() + timedelta(days=INVITE_DAYS)
+    return secret
+
+
+@cache
+def _dummy_hash() -> str:
+    """Verified against when the login is unknown, so both failures take as long."""
+    return passwords.hash_password(secrets.token_urlsafe(16))

@@ -1,0 +1,69 @@
+"""Keeping the Chinese catalogue in step with the console's source.
+
+``python -m fundpool.console.catalogue`` extracts every marked string from the console's
+templates and modules, adds new ones to ``translations/zh_Hans_CN/LC_MESSAGES/messages.po``
+(untranslated), drops ones no longer used, keeps every existing translation, and compiles
+``messages.mo``. A test fails if the catalogue is behind the source, has an untranslated
+entry, or its compiled file is stale.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+HERE = Path(__file__).parent
+ROOT = HERE.parent.parent
+PO = HERE / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
+MO = PO.with_suffix(".mo")
+KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None,
+            "lazy_gettext": None}
+METHODS = [("fundpool/console/**.py", "python"), ("fundpool/console/templates/**.html", "jinja2")]
+
+
+def source_messages() -> set[str]:
+    found = extract_from_dir(str(ROOT), METHODS, keywords=KEYWORDS, strip_comment_tags=True,
+                             directory_filter=lambda path: "translations" not in path)
+    return {message if isinstance(message, str) else message[0]
+            for _file, _line, message, _comments, _context in found}
+
+
+def load() -> Catalog:
+    with PO.open("rb") as handle:
+        return read_po(handle, locale="zh_CN")
+
+
+def compiled(catalog: Catalog) -> bytes:
+    buffer = io.BytesIO()
+    write_mo(buffer, catalog)
+    return buffer.getvalue()
+
+
+def update() -> list[str]:
+    """Bring the catalogue up to date; return the messages still untranslated."""
+    catalog = load() if PO.exists() else Catalog(locale="zh_CN", project="fundpool")
+    wanted = source_messages()
+    for message_id in sorted(wanted):
+        if message_id not in catalog:
+            catalog.add(message_id, "")
+    for message in list(catalog):
+        if message.id and message.id not in wanted:
+            catalog.delete(message.id)
+    PO.parent.mkdir(parents=True, exist_ok=True)
+    with PO.open("wb") as handle:
+        write_po(handle, catalog, sort_output=True, omit_header=False, no_location=True,
+                 width=100)
+    MO.write_bytes(compiled(load()))
+    return [message.id for message in load() if message.id and not message.string]
+
+
+if __name__ == "__main__":
+    missing = update()
+    print(f"{PO}: {len(missing)} untranslated")
+    for message_id in missing:
+        print(f"  {message_id}")

@@ -1,0 +1,60 @@
+"""Language and formats of the console: zh-CN by default, English on request.
+
+The chosen language is kept in the session (``?lang=en`` or the switch in the header).
+Money is shown as ``¥1,234.56`` from exact minor units (never through a float); times in
+Asia/Shanghai, as the ledger's calendar is.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from flask import Flask, request, session
+from flask_babel import Babel, format_date, format_datetime, get_locale
+
+from fundpool.ledger.money import format_amount
+
+CATALOGUES = Path(__file__).parent / "translations"
+LANGUAGES = {"zh_CN": "中文", "en": "English"}
+DEFAULT = "zh_CN"
+SYMBOLS = {"CNY": "¥", "HKD": "HK$", "USD": "US$"}
+
+
+def init_i18n(app: Flask) -> None:
+    app.config.setdefault("BABEL_DEFAULT_LOCALE", DEFAULT)
+    app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(CATALOGUES)
+    Babel(app, locale_selector=select_locale)
+    app.jinja_env.filters.update(money=money, day=day, moment=moment)
+    app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)
+
+
+def select_locale() -> str:
+    asked = request.args.get("lang")
+    if asked in LANGUAGES:
+        session["lang"] = asked
+    return session.get("lang", DEFAULT)
+
+
+def current_language() -> str:
+    return "en" if str(get_locale()).startswith("en") else DEFAULT
+
+
+def money(minor: int | None, currency: str = "CNY") -> str:
+    """``¥1,234.56`` from minor units; ``-¥5.00`` for a negative amount."""
+    if minor is None:
+        return "—"
+    text = format_amount(abs(minor), currency)
+    whole, _, fraction = text.partition(".")
+    grouped = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
+    symbol = SYMBOLS.get(currency, currency + " ")
+    return f"{'-' if minor < 0 else ''}{symbol}{grouped}"
+
+
+def day(value: date | None) -> str:
+    return format_date(value, "yyyy-MM-dd") if value else "—"
+
+
+def moment(value: datetime | None) -> str:
+    return format_datetime(value, "yyyy-MM-dd HH:mm") if value else "—"

@@ -1,0 +1,29 @@
+"""The console's menu: which pages each role sees, in order.
+
+Each entry is (endpoint, label, roles). Labels are marked for translation here and
+translated when the menu is drawn.
+"""
+
+from __future__ import annotations
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from fundpool.auth.principal import Principal
+
+ADMIN, FOUNDATION, AUDITOR = "admin", "foundation", "auditor"
+
+NAV: list[tuple[str, object, tuple[str, ...]]] = [
+    ("console.dashboard", _l("Dashboard"), (ADMIN, AUDITOR)),
+    ("console.users", _l("People"), (ADMIN,)),
+]
+
+
+def menu(who: Principal | None) -> list[tuple[str, str]]:
+    """(endpoint, label) of the pages ``who`` may open, leaving out any not built."""
+    if who is None:
+        return []
+    views = current_app.view_functions
+    return [(endpoint, str(label)) for endpoint, label, roles in NAV
+            if who.role in roles and endpoint in views]
+

@@ -1,0 +1,74 @@
+"""Signing in and out, accepting an invitation, switching language."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, session, url_for
+
+from fundpool.api.requests import db_session
+from fundpool.auth.users import accept_invite
+from fundpool.auth.users import sign_in as check_password
+from fundpool.console.blueprint import bp
+from fundpool.console.i18n import LANGUAGES
+from fundpool.console.signin import end_session, start_session, viewer
+from fundpool.errors import FundpoolError
+
+
+@bp.route("/sign-in", methods=["GET", "POST"])
+def sign_in():
+    target = _local(request.values.get("next"))
+    if request.method == "GET":
+        if viewer() is not None:
+            return redirect(target)
+        return render_template("console/sign_in.html", next=target, error=None, login="")
+    login = request.form.get("login", "")
+    try:
+        user = check_password(db_session(), login, request.form.get("password", ""))
+    except FundpoolError as error:
+        db_session().commit()
+        return render_template("console/sign_in.html", next=target, error=error,
+                               login=login), 401
+    db_session().commit()
+    start_session(user.id, user.session_epoch)
+    return redirect(target)
+
+
+@bp.route("/sign-out", methods=["POST"])
+def sign_out():
+    end_session()
+    return redirect(url_for("console.sign_in"))
+
+
+@bp.route("/invite/<secret>", methods=["GET", "POST"])
+def invite(secret: str):
+    if request.method == "GET":
+        return render_template("console/invite.html", error=None)
+    password = request.form.get("password", "")
+    if password != request.form.get("password_again", ""):
+        return render_template("console/invite.html", error=_Mismatch()), 422
+    try:
+        user = accept_invite(db_session(), secret, password)
+    except FundpoolError as error:
+        db_session().rollback()
+        return render_template("console/invite.html", error=error), 422
+    db_session().commit()
+    start_session(user.id, user.session_epoch)
+    return redirect(url_for("console.dashboard"))
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def language(code: str):
+    if code in LANGUAGES:
+        session["lang"] = code
+    return redirect(_local(request.form.get("next")))
+
+
+class _Mismatch:
+    message = "the two passwords differ"
+    field = "password_again"
+
+
+def _local(target: str | None) -> str:
+    """Only paths on this site: an open redirect would help phishing."""
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("console.dashboard")

@@ -1,0 +1,49 @@
+"""The administrator's dashboard: a pool and the pools directly below it, each with its
+whole subtree's money raised and granted this month and held for grants now.
+
+Figures are the public figures' (docs/public.md), so the console, the API and the
+transparency page never disagree about what "raised" means.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from fundpool.pools.models import Pool
+from fundpool.pools.service import get_pool
+from fundpool.reports.months import Month
+from fundpool.reports.public_figures import Figures, pool_figures
+
+
+@dataclass(frozen=True, slots=True)
+class PoolRow:
+    code: str
+    name: str
+    name_en: str | None
+    level: str
+    figures: Figures
+
+    def amount(self, what: str, currency: str = "CNY") -> int:
+        """``raised`` or ``granted`` this month, or ``held`` now, in minor units."""
+        if what == "held":
+            return self.figures.held.get(currency, 0)
+        money = self.figures.totals.money.get(currency)
+        return getattr(money, what) if money else 0
+
+
+def pool_tree(session: Session, code: str, today: date) -> tuple[PoolRow, list[PoolRow]]:
+    """The pool ``code`` and its open children, ordered by code."""
+    month = Month.of(today)
+    pool = get_pool(session, code)
+    children = session.scalars(select(Pool).where(Pool.parent_id == pool.id,
+                                                  Pool.closed_at.is_(None)).order_by(Pool.code))
+    return _row(session, pool, month), [_row(session, child, month) for child in children]
+
+
+def _row(session: Session, pool: Pool, month: Month) -> PoolRow:
+    return PoolRow(pool.code, pool.name, pool.name_en, pool.level,
+                   pool_figures(session, pool.code, month, month))

@@ -1,0 +1,1 @@
+from tests.console.browser import browser, live, page, shots  # noqa: F401

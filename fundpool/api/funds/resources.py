@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy import select
 
 from fundpool.api.funds.schemas import (FundCreateSchema, FundPageSchema, FundQuerySchema,
                                         FundSchema, GrantSchema, RestrictionSchema)
@@ -14,9 +13,10 @@ from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
 from fundpool.api.writes import unit_of_work
 from fundpool.audit.log import record
-from fundpool.auth.principal import Principal, require_admin_of
+from fundpool.auth.principal import require_admin_of
+from fundpool.auth.scope import granted_fund_ids, require_granted
 from fundpool.auth.tokens import get_token
-from fundpool.errors import Conflict, Forbidden, InvalidInput
+from fundpool.errors import Conflict, InvalidInput
 from fundpool.funds import service
 from fundpool.funds.models import Fund, FundGrant
 from fundpool.ledger.money import parse_amount
@@ -25,18 +25,12 @@ blp = Blueprint("funds", __name__, url_prefix="/api/v1/funds",
                 description="Funds: general (资金池), community, special and named")
 
 
-def granted_fund_ids(session, viewer: Principal) -> list[int]:
-    return list(session.scalars(select(FundGrant.fund_id).where(
-        FundGrant.token_id == viewer.token_id)))
-
-
 def require_fund_readable(session, fund: Fund) -> None:
     viewer = principal()
     if viewer.role == "auditor":
         return
     if viewer.role == "foundation":
-        if fund.id not in granted_fund_ids(session, viewer):
-            raise Forbidden(f"fund {fund.code} has not been granted to your foundation token")
+        require_granted(session, viewer, fund)
         return
     require_admin_of(viewer, fund.pool.code, "code")
 

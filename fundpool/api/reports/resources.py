@@ -14,7 +14,6 @@ from flask import Response, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fundpool.api.funds.resources import granted_fund_ids
 from fundpool.api.pagination import QUERY
 from fundpool.api.reports.schemas import (
     ActivityQuerySchema,
@@ -29,7 +28,9 @@ from fundpool.api.reports.schemas import (
 from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
 from fundpool.auth.principal import require_role
-from fundpool.errors import Forbidden, InvalidInput
+from fundpool.auth.scope import require_fund_reader, require_pool_reader
+from fundpool.errors import InvalidInput
+from fundpool.exports.statement_export import STATEMENT_HEADER, statement_rows
 from fundpool.exports.writers import MEDIA_TYPES, csv_chunks, xlsx_file
 from fundpool.funds.models import Fund
 from fundpool.funds.service import get_fund
@@ -49,25 +50,15 @@ FILE = {"type": "string", "format": "binary"}
 
 def _pool_reader(code: str) -> Scope:
     """Auditors any pool, admins their subtree; 404 for an unknown pool first."""
-    viewer, session = principal(), db_session()
-    require_role(viewer, "admin", "auditor")
-    scope = pool_scope(session, code)
-    if viewer.role == "admin" and not viewer.covers(code):
-        raise Forbidden(f"pool {code} is outside your scope (pool {viewer.pool_code} and below)",
-                        "pool")
+    require_role(principal(), "admin", "auditor")
+    scope = pool_scope(db_session(), code)
+    require_pool_reader(principal(), code)
     return scope
 
 
 def _fund_reader(code: str, field: str) -> Fund:
-    viewer, session = principal(), db_session()
-    fund = get_fund(session, code, field)
-    if viewer.role == "foundation":
-        if fund.id not in granted_fund_ids(session, viewer):
-            raise Forbidden(f"fund {fund.code} has not been granted to your foundation token",
-                            field)
-    elif viewer.role == "admin" and not viewer.covers(fund.pool.code):
-        raise Forbidden(f"fund {fund.code} is outside your scope (pool {viewer.pool_code} "
-                        "and below)", field)
+    fund = get_fund(db_session(), code, field)
+    require_fund_reader(db_session(), principal(), fund, field)
     return fund
 
 
@@ -174,10 +165,6 @@ def _part(currency, fund, fund_name, figures) -> dict:
         "total": format_amount(sum(rows[key]), currency)} for key, name, name_en in ROWS]}
 
 
-STATEMENT_HEADER = ("日期 / date", "币种 / currency", "类型 / kind", "对方 / counterparty",
-                    "摘要 / memo", "收入 / in", "支出 / out", "余额 / balance", "分录 / entry")
-
-
 @blp.route("/funds/<string:code>/statement")
 class Statement(MethodView):
     @blp.arguments(StatementQuerySchema, **QUERY)
@@ -198,7 +185,7 @@ class Statement(MethodView):
         if kind == "json":
             return _statement_body(report)
         name = f"statement-{fund.code}-{date_from.isoformat()}-{date_to.isoformat()}.{kind}"
-        rows = list(_statement_rows(report))
+        rows = list(statement_rows(report, today()))
         if kind == "xlsx":
             workbook = xlsx_file(STATEMENT_HEADER, rows, sheet_title="statement")
             response = send_file(workbook, mimetype=MEDIA_TYPES["xlsx"], as_attachment=True,
@@ -230,22 +217,3 @@ def _statement_body(report: FundStatement) -> dict:
 
 def _signed(amount: int, currency: str) -> str:
     return ("-" if amount < 0 else "") + format_amount(abs(amount), currency)
-
-
-def _statement_rows(report: FundStatement):
-    """Money in and out in columns of their own, so no cell starts with a minus sign (which a
-    spreadsheet would read as a formula, and the writers neutralise); 1002 never goes below
-    zero, so neither does the balance."""
-    for part in report.currencies:
-        c = part.currency
-        yield (report.date_from.isoformat(), c, "期初余额 / opening balance", None, None, None,
-               None, format_amount(part.opening, c), None)
-        for m in part.movements:
-            money_in = format_amount(m.amount, c) if m.amount > 0 else None
-            money_out = format_amount(-m.amount, c) if m.amount < 0 else None
-            yield (m.date.isoformat(), c, m.kind, m.counterparty, m.memo, money_in, money_out,
-                   format_amount(m.balance, c), m.entry_id)
-        yield (report.date_to.isoformat(), c, "期末余额 / closing balance", None, None, None,
-               None, format_amount(part.closing, c), None)
-        yield (today().isoformat(), c, "冻结金额 / held now", None, None, None, None,
-               format_amount(part.held, c), None)

@@ -19,6 +19,7 @@ from fundpool import jobs, migrate
 from fundpool.app import create_app
 from fundpool.audit.log import Actor
 from fundpool.auth import tokens as token_service
+from fundpool.auth import users as user_service
 from fundpool.auth.models import ROLES, ApiToken
 from fundpool.db import Database
 from fundpool.donations import importer
@@ -169,6 +170,31 @@ def tokens_revoke(token_id: int) -> None:
             token = token_service.get_token(session, token_id, lock=True)
             token_service.revoke_token(session, Actor.cli(), token)
         click.echo(f"token {token_id} revoked")
+
+
+@main.group()
+def users() -> None:
+    """People who sign in to the web console."""
+
+
+@users.command("invite")
+@click.argument("login")
+@click.option("--name", required=True, help="The person's name, as the console shows it.")
+@click.option("--role", required=True, type=click.Choice(ROLES))
+@click.option("--pool", "pool_code", help="Pool code; required for an administrator.")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="Where the console is served, to print the invitation link.")
+@_friendly
+def users_invite(login: str, name: str, role: str, pool_code: str | None, base_url: str) -> None:
+    """Invite a person (the first administrator, say) and print their one-time link."""
+    with _app() as (_, database):
+        with database.transaction() as session:
+            user, secret = user_service.invite_user(session, Actor.cli(), None, login=login,
+                                                    display_name=name, role=role,
+                                                    pool_code=pool_code)
+        click.echo(f"user {user.login} invited; they set a password at (once, within "
+                   f"{user_service.INVITE_DAYS} days):")
+        click.echo(f"{base_url.rstrip('/')}/invite/{secret}")
 
 
 @main.group()
@@ -401,7 +427,7 @@ def demo(host: str, port: int, workers: int) -> None:
     with the scheduler running inside."""
     with _app() as (app, _):
         path = Path(app.instance_path) / "demo.sqlite3"
-    config = {"database_url": f"sqlite:///{path}"}
+    config = {"database_url": f"sqlite:///{path}", "demo_sign_in": demo_data.PEOPLE[0][0]}
     with _app(config) as (app, database):
         migrate.upgrade(database.engine)
         with database.transaction() as session:
@@ -409,6 +435,7 @@ def demo(host: str, port: int, workers: int) -> None:
             demo_data.load_money(session, Actor.cli())
             demo_data.load_reserve(session, Actor.cli())
             secret = demo_data.admin_token(session, Actor.cli())
+            demo_data.load_people(session, Actor.cli())
             first_run = session.scalar(select(MatchingRun.id)) is None
         if first_run:
             runs.run_matching(database, Actor.cli())
@@ -418,6 +445,9 @@ def demo(host: str, port: int, workers: int) -> None:
     click.echo(f"try: curl -H 'Authorization: Bearer {secret}' "
                f"http://{host}:{port}/api/v1/pools/440304")
     click.echo(f"API docs: http://{host}:{port}/api/v1/docs")
+    click.echo(f"console: http://{host}:{port}/ opens signed in as the city administrator; "
+               f"sign out to try {', '.join(p[0] for p in demo_data.PEOPLE[1:])} "
+               f"(password {demo_data.DEMO_PASSWORD})")
     run_server(host, port, workers, config)
 
 

@@ -1,6 +1,7 @@
 """The Shenzhen demo: the real city, districts and streets, a few communities each, and
-some funds, donations (with receipts) and an allocation in 福田区 to look at, and the needs
-surveyed in some of its communities and the proposals in its reserve pools, for matching.
+some funds, donations (with receipts) and an allocation in 福田区 to look at, the needs
+surveyed in some of its communities and the proposals in its reserve pools, for matching,
+and people who can sign in to the console (``PEOPLE``, password ``DEMO_PASSWORD``).
 
 Community codes and names are illustrative: the NBS community list is not
 shipped, so each street gets three residents' committees numbered 001-003
@@ -17,12 +18,14 @@ from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor
 from fundpool.auth.tokens import create_token
+from fundpool.auth.user_models import User
+from fundpool.auth.users import accept_invite, invite_user
 from fundpool.pools.codes import Level
 from fundpool.pools.divisions import shenzhen
 from fundpool.donations.receipts import register_book
 from fundpool.donations.service import NewDonation, NewDonor, create_donor, record_donation
 from fundpool.funds.allocation import allocate
-from fundpool.funds.models import Fund
+from fundpool.funds.models import Fund, FundGrant
 from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
 from fundpool.ledger.posting import today
 from fundpool.matching import needs, proposals
@@ -163,4 +166,29 @@ def load_reserve(session: Session, actor: Actor) -> bool:
             proposals.review(session, actor, proposal, True)
         elif state == "rejected":
             proposals.review(session, actor, proposal, False, "与社区需求关联不足，预算偏高 (demo)")
+    return True
+
+
+#: (login, display name, role, pool, fund granted): who can sign in to the demo console.
+PEOPLE = (
+    ("demo-admin", "陈主任（示例）", "admin", CITY, None),
+    ("futian-admin", "福田区资金池管理员（示例）", "admin", "440304", None),
+    ("nanyuan-admin", "南园街道社工站（示例）", "admin", "440304001", None),
+    ("demo-auditor", "审计师（示例）", "auditor", None, None),
+    ("pingan-foundation", "平安银行深圳分行（示例）", "foundation", None, "PINGAN-440304"),
+)
+#: The demo's one password; the demo database is for trying fundpool out, never for real data.
+DEMO_PASSWORD = "fundpool-demo"
+
+
+def load_people(session: Session, actor: Actor) -> bool:
+    """The demo's console users with the demo password, once; False if present."""
+    if session.scalar(select(User.id).where(User.login == PEOPLE[0][0])) is not None:
+        return False
+    for login, name, role, pool_code, fund_code in PEOPLE:
+        user, secret = invite_user(session, actor, None, login=login, display_name=name,
+                                   role=role, pool_code=pool_code)
+        accept_invite(session, secret, DEMO_PASSWORD)
+        if fund_code is not None:
+            session.add(FundGrant(token_id=user.identity_id, fund_id=get_fund(session, fund_code).id))
     return True

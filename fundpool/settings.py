@@ -58,6 +58,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("matching_cron", str, "0 2 * * *",
             "When the scheduler runs matching: crontab fields (minute hour day month weekday), "
             "Asia/Shanghai time."),
+    Setting("demo_sign_in", str, None,
+            "Demo only: the console signs visitors in as this user (a sign-in name) until they "
+            "sign out. Never set it on a real service."),
 )
 BY_NAME = {s.name: s for s in SETTINGS}
 

@@ -141,6 +141,10 @@ def get_user(session: Session, user_id: int) -> User:
     return user
 
 
+def find_user(session: Session, login: str) -> User | None:
+    return session.scalar(select(User).where(User.login == login.strip().lower()))
+
+
 def list_users(session: Session, viewer: Principal) -> list[User]:
     """Users the viewer may manage: all for a city admin, else its subtree's admins."""
     stmt = select(User).join(User.identity).order_by(User.login)

@@ -13,11 +13,11 @@ import secrets
 from datetime import timedelta
 from functools import wraps
 
-from flask import Flask, abort, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
 from fundpool.api.requests import db_session
 from fundpool.auth.principal import Principal
-from fundpool.auth.users import principal_of
+from fundpool.auth.users import find_user, principal_of
 
 SESSION_HOURS = 12
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -42,6 +42,7 @@ def start_session(user_id: int, epoch: int) -> None:
 def end_session() -> None:
     language = session.get("lang")
     session.clear()
+    session["signed_out"] = True
     if language:
         session["lang"] = language
 
@@ -60,10 +61,25 @@ def signed_in(view):
     """Send people who are not signed in to the sign-in page, then back here."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        if viewer() is None:
+        if viewer() is None and not _demo_sign_in():
             return redirect(url_for("console.sign_in", next=request.full_path.rstrip("?")))
         return view(*args, **kwargs)
     return wrapper
+
+
+def _demo_sign_in() -> bool:
+    """On the demo (setting ``demo_sign_in``), open signed in as its user, unless the
+    visitor signed out to try another account."""
+    login = current_app.config["FUNDPOOL"].get("demo_sign_in")
+    if not login or session.get("signed_out"):
+        return False
+    user = find_user(db_session(), login)
+    db_session().rollback()
+    if user is None:
+        return False
+    start_session(user.id, user.session_epoch)
+    g.pop("console_viewer", None)
+    return viewer() is not None
 
 
 def csrf_token() -> str:

@@ -78,6 +78,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def test_the_first_administrator_is_invited_from_the_command_line(run):
+    run("db", "upgrade")
+    run("pools", "import")
+    invited = run("users", "invite", "wang.fang", "--name", "王芳", "--role", "admin",
+                  "--pool", "440304", "--base-url", "https://fundpool.example.org/")
+    assert invited.exit_code == 0
+    assert "https://fundpool.example.org/invite/" in invited.output
+    again = run("users", "invite", "wang.fang", "--name", "王芳", "--role", "admin",
+                "--pool", "440304")
+    assert again.exit_code == 2 and "is taken" in again.output
+
+
 def test_demo_loads_shenzhen_and_serves_it(tmp_path):
     port = free_port()
     env = {**os.environ, "FUNDPOOL_INSTANCE_FOLDER": str(tmp_path)}
@@ -117,6 +129,9 @@ def _check_demo(process, port):
             [first] = json.loads(response.read())["items"]
         assert (first["trigger"], first["status"]) == ("schedule", "done")
         assert first["proposals_seen"] > 0
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=60) as response:
+            console = response.read().decode()
+        assert "深圳市" in console and "福田区" in console and "陈主任（示例）" in console
     finally:
         process.terminate()
         process.wait(timeout=30)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import redirect, render_template, request, session, url_for
+from flask import current_app, redirect, render_template, request, session, url_for
 
 from fundpool.api.requests import db_session
 from fundpool.auth.users import accept_invite
@@ -19,14 +19,15 @@ def sign_in():
     if request.method == "GET":
         if viewer() is not None:
             return redirect(target)
-        return render_template("console/sign_in.html", next=target, error=None, login="")
+        return render_template("console/sign_in.html", next=target, error=None, login="",
+                               demo=_demo_people())
     login = request.form.get("login", "")
     try:
         user = check_password(db_session(), login, request.form.get("password", ""))
     except FundpoolError as error:
         db_session().commit()
         return render_template("console/sign_in.html", next=target, error=error,
-                               login=login), 401
+                               login=login, demo=_demo_people()), 401
     db_session().commit()
     start_session(user.id, user.session_epoch)
     return redirect(target)
@@ -60,6 +61,14 @@ def language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
     return redirect(_local(request.form.get("next")))
+
+
+def _demo_people():
+    """On the demo, its accounts and password, so a visitor can try each role."""
+    if not current_app.config["FUNDPOOL"].get("demo_sign_in"):
+        return None
+    from fundpool import demo
+    return {"people": demo.PEOPLE, "password": demo.DEMO_PASSWORD}
 
 
 class _Mismatch:

@@ -26,7 +26,7 @@ def test_the_demo_opens_signed_in_on_the_city_dashboard(demo_app):
     client = demo_app.test_client()
     page = client.get("/").get_data(as_text=True)
     assert "深圳市" in page and "福田区" in page and "陈主任（示例）" in page
-    futian = re.search(r'<tr data-pool="440304">(.*?)</tr>', page, re.S).group(1)
+    futian = re.search(r'<tr data-pool="440304">(.*?)</tr>', page, re.DOTALL).group(1)
     assert "¥" in futian
 
 

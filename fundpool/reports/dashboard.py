@@ -25,6 +25,7 @@ class PoolRow:
     name: str
     name_en: str | None
     level: str
+    parent_code: str | None
     figures: Figures
 
     def amount(self, what: str, currency: str = "CNY") -> int:
@@ -45,5 +46,5 @@ def pool_tree(session: Session, code: str, today: date) -> tuple[PoolRow, list[P
 
 
 def _row(session: Session, pool: Pool, month: Month) -> PoolRow:
-    return PoolRow(pool.code, pool.name, pool.name_en, pool.level,
+    return PoolRow(pool.code, pool.name, pool.name_en, pool.level, pool.parent_code,
                    pool_figures(session, pool.code, month, month))

@@ -117,3 +117,13 @@ def test_english_on_request(client, admin):
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "Raised this month" in page and "¥0.00" in page
     assert "Raised this month" in client.get("/").get_data(as_text=True)
+
+
+def test_an_admin_opens_the_pools_below_but_not_beside_their_own(client, admin):
+    sign_in(client, "wang.fang")
+    street = client.get("/dashboard/440304001").get_data(as_text=True)
+    assert "南园街道" in street and "滨河社区" in street and "上一级" in street
+    assert "上一级" not in client.get("/").get_data(as_text=True)
+    refused = client.get("/dashboard/440303")
+    assert refused.status_code == 403
+    assert "outside your scope" in refused.get_data(as_text=True)

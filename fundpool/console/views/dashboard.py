@@ -1,12 +1,15 @@
-"""The home page: an administrator's pool tree with this month's money."""
+"""The home page: a pool with this month's money and the pools directly below it; an
+administrator starts at their own pool and can open any pool below it the same way."""
 
 from __future__ import annotations
 
 from flask import redirect, render_template, url_for
 
 from fundpool.api.requests import db_session
+from fundpool.auth.principal import require_role
 from fundpool.console.blueprint import bp
 from fundpool.console.signin import signed_in, viewer
+from fundpool.errors import Forbidden
 from fundpool.ledger.posting import today
 from fundpool.reports.dashboard import pool_tree
 from fundpool.reports.scope import city_code
@@ -19,5 +22,19 @@ def dashboard():
     if who.role == "foundation":
         return redirect(url_for("console.foundation_funds"))
     code = who.pool_code if who.role == "admin" else city_code(db_session())
+    return _tree(code)
+
+
+@bp.route("/dashboard/<code>")
+@signed_in
+def dashboard_of(code: str):
+    who = viewer()
+    require_role(who, "admin", "auditor")
+    if who.role == "admin" and not who.covers(code):
+        raise Forbidden(f"pool {code} is outside your scope (pool {who.pool_code} and below)")
+    return _tree(code)
+
+
+def _tree(code: str):
     pool, children = pool_tree(db_session(), code, today())
     return render_template("console/dashboard.html", pool=pool, children=children)

@@ -18,9 +18,6 @@ import tempfile
 from collections.abc import Iterable, Iterator, Sequence
 from typing import IO
 
-from openpyxl import Workbook
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
 from fundpool.exports.cells import neutralise
 
 FORMATS = ("csv", "xlsx")
@@ -50,7 +47,11 @@ def csv_chunks(header: Row, rows: Iterable[Row]) -> Iterator[bytes]:
 
 
 def xlsx_file(header: Row, rows: Iterable[Row], sheet_title: str) -> IO[bytes]:
-    """A one-sheet workbook in a temporary file, rewound; closing the file deletes it."""
+    """A one-sheet workbook in a temporary file, rewound; closing the file deletes it.
+    openpyxl is imported here, not at the top: it loads numpy, half a second at every
+    start of the web app, for the few requests that ask for XLSX."""
+    from openpyxl import Workbook
+
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=sheet_title)
     sheet.append([_xlsx_value(value) for value in header])
@@ -70,5 +71,7 @@ def _xlsx_value(value: object) -> object:
     """Control characters cannot be stored in XLSX at all: they are dropped, and only then
     is the value neutralised (so a dropped character cannot uncover a leading ``=``)."""
     if isinstance(value, str):
+        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
         value = ILLEGAL_CHARACTERS_RE.sub("", value)
     return neutralise(value)

@@ -27,7 +27,6 @@ from fundpool.funds.models import Fund
 from fundpool.ledger.models import Account
 from fundpool.ledger.posting import today
 from fundpool.matching import problem
-from fundpool.matching.engine import match
 from fundpool.matching.inputs import load_inputs
 from fundpool.matching.proposals import pool_path
 from fundpool.matching.run_models import MatchingRun, RunMatch, RunMatchNeed, RunShare
@@ -47,7 +46,7 @@ def run_matching(database: Database, actor: Actor, on: date | None = None,
     try:
         with database.transaction() as session:
             inputs = read_problem(session, on or today(), time_limit)
-        solution = match(inputs)
+        solution = _solve(inputs)
         with database.transaction() as session:
             _record(session, actor, run_id, inputs, solution)
     except Exception as exc:  # noqa: BLE001 - the run must end in a state it shows
@@ -82,8 +81,16 @@ def run_now(session: Session, actor: Actor, on: date | None = None,
     session.add(run)
     session.flush()
     inputs = read_problem(session, on or today(), time_limit)
-    _record(session, actor, run.id, inputs, match(inputs))
+    _record(session, actor, run.id, inputs, _solve(inputs))
     return run
+
+
+def _solve(inputs: problem.Problem) -> problem.Solution:
+    """The engine, imported here and not at the top: it loads scipy, which would add most
+    of a second to every start of the web app and of each ``fundpool`` command."""
+    from fundpool.matching.engine import match
+
+    return match(inputs)
 
 
 def read_problem(session: Session, on: date, time_limit: float) -> problem.Problem:

@@ -12,7 +12,7 @@ import logging
 import re
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,6 +27,16 @@ from fundpool.pools.models import Pool
 #: When a book has this few numbers left, each receipt taken from it says so.
 LOW_WATER = 20
 log = logging.getLogger("fundpool.receipts")
+
+_OPEN_BOOK = (select(ReceiptBook.id)
+              .where(ReceiptBook.pool_id == bindparam("book_pool"),
+                     ReceiptBook.next_number <= ReceiptBook.last_number)
+              .order_by(ReceiptBook.id).limit(1).with_for_update().scalar_subquery())
+#: The outer condition repeats the inner one so that a number past the book's end can
+#: never be taken, whatever the subquery saw.
+_TAKE = (update(ReceiptBook)
+         .where(ReceiptBook.id == _OPEN_BOOK, ReceiptBook.next_number <= ReceiptBook.last_number)
+         .values(next_number=ReceiptBook.next_number + 1).returning(ReceiptBook))
 
 
 def register_book(session: Session, actor: Actor, pool: Pool, code: str, first: str,
@@ -58,20 +68,20 @@ def register_book(session: Session, actor: Actor, pool: Pool, code: str, first: 
 
 def take_receipt(session: Session, pool_id: int, donation_id: int, amount: int,
                  currency: str) -> tuple[Receipt, str | None]:
-    """The next number of the pool's oldest open book; returns a warning when it runs low."""
-    book = session.scalar(
-        select(ReceiptBook).where(ReceiptBook.pool_id == pool_id,
-                                  ReceiptBook.next_number <= ReceiptBook.last_number)
-        .order_by(ReceiptBook.id).limit(1).with_for_update()
-        .execution_options(populate_existing=True))
+    """The next number of the pool's oldest open book; returns a warning when it runs low.
+
+    One statement locks the book (``FOR UPDATE`` in the subquery, as a plain select of it
+    would) and moves its next number on, returning the book as it now is: the number taken
+    is the one before. The receipt row goes out with the transaction's next flush."""
+    book = session.scalar(_TAKE, {"book_pool": pool_id},
+                          execution_options={"populate_existing": True,
+                                             "synchronize_session": False})
     if book is None:
         raise Conflict("this pool has no receipt numbers left; register the next receipt book "
                        "drawn from the finance authority", "issue_receipt")
-    receipt = Receipt(book_id=book.id, number=book.next_number, donation_id=donation_id,
-                      amount=amount, currency=currency)
-    book.next_number += 1
+    receipt = Receipt(book=book, number=book.next_number - 1, donation_id=donation_id,
+                      amount=amount, currency=currency, issued_at=utcnow())
     session.add(receipt)
-    session.flush()
     warning = None
     if book.remaining <= LOW_WATER:
         warning = (f"receipt book {book.code} has {book.remaining} numbers left; register the "

@@ -8,13 +8,21 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fundpool.audit.log import Actor, record
 from fundpool.donations import pass_through
-from fundpool.donations.models import CHANNELS, CLEARING_CHANNELS, DONOR_KINDS, Donation, Donor
+from fundpool.donations.models import (
+    CHANNELS,
+    CLEARING_CHANNELS,
+    DONOR_KINDS,
+    Donation,
+    Donor,
+    Receipt,
+)
 from fundpool.donations.pass_through import PassThrough
 from fundpool.donations.receipts import take_receipt, void_receipt
 from fundpool.errors import Conflict, InvalidInput, NotFound
@@ -26,6 +34,16 @@ from fundpool.ledger.posting import check_entry_date, post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.paging import Page, keyset_page
 from fundpool.pools.models import Pool
+
+#: What recording a gift must know besides the fund: the donor (loaded for the response),
+#: whether the fund keeps the account the gift credits, and an earlier gift with the same
+#: channel reference.
+_LOOKUPS = select(
+    Donor,
+    select(Account.id).where(Account.code == bindparam("account")).scalar_subquery(),
+    select(Donation.id).where(Donation.channel == bindparam("channel"),
+                              Donation.channel_ref == bindparam("channel_ref")).scalar_subquery(),
+).where(Donor.id == bindparam("donor_id"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -106,7 +124,7 @@ def income_account(fund: Fund, currency: str) -> str:
 def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorded:
     """Record the gift, post Dr bank/clearing / Cr donation income, take a receipt number.
     A pass-through gift posts Dr 1701 受托代理资产 / Cr 2601 受托代理负债 and takes none."""
-    designation = _check(session, new)
+    designation, donor = _check(session, new)
     if designation is None:
         lines = (Line(money_account(new.fund, new.channel, new.currency), Side.DEBIT, new.amount),
                  Line(income_account(new.fund, new.currency), Side.CREDIT, new.amount))
@@ -130,20 +148,33 @@ def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorde
     except IntegrityError:
         raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded",
                        "channel_ref") from None
-    warning = None
+    receipt, warning = None, None
     issue = designation is None if new.issue_receipt is None else new.issue_receipt
     if issue:
-        _, warning = take_receipt(session, new.fund.pool_id, donation.id, new.amount,
-                                  new.currency)
+        receipt, warning = take_receipt(session, new.fund.pool_id, donation.id, new.amount,
+                                        new.currency)
     details = {} if designation is None else {"pass_through_recipient": designation.recipient}
     record(session, actor, "donation.record", "donation", donation.id, entry_id=entry.id,
            fund=new.fund.code, **details)
-    session.refresh(donation)
+    _as_recorded(session, donation, donor, new.fund, receipt)
     return Recorded(donation, warning)
 
 
-def _check(session: Session, new: NewDonation) -> PassThrough | None:
-    """Refuse a bad gift; the pass-through designation, checked, if there is one."""
+def _as_recorded(session: Session, donation: Donation, donor: Donor, fund: Fund,
+                 receipt: Receipt | None) -> None:
+    """Give a new gift its relations from what is in hand instead of reading it back: its
+    donor and fund, its receipt if one was taken, no payments on. (Its columns were all set
+    when it was made, or by their defaults.)"""
+    set_committed_value(donation, "donor", donor)
+    if object_session(fund) is session:  # otherwise it is read in this session when asked for
+        set_committed_value(donation, "fund", fund)
+    set_committed_value(donation, "receipts", [] if receipt is None else [receipt])
+    set_committed_value(donation, "pass_through_payments", [])
+
+
+def _check(session: Session, new: NewDonation) -> tuple[PassThrough | None, Donor]:
+    """Refuse a bad gift; the pass-through designation, checked, if there is one, and the
+    donor."""
     if new.channel not in CHANNELS:
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", "channel")
     if not new.channel_ref.strip():
@@ -165,18 +196,22 @@ def _check(session: Session, new: NewDonation) -> PassThrough | None:
                        f"{fund.valid_to or '…'}; {day} is outside", "received_date")
     designation = None if new.pass_through is None \
         else pass_through.checked(new.pass_through, new.issue_receipt)
-    get_donor(session, new.donor_id)
     needed = income_account(fund, new.currency) if designation is None \
         else pass_through.assets_account(fund, new.currency)
-    if session.scalar(select(Account.id).where(Account.code == needed)) is None:
+    # The donor, the fund's account and an earlier gift with this reference: one round trip.
+    found = session.execute(_LOOKUPS, {"donor_id": new.donor_id, "account": needed,
+                                       "channel": new.channel,
+                                       "channel_ref": new.channel_ref}).first()
+    if found is None:
+        raise NotFound(f"there is no donor {new.donor_id}", "donor_id")
+    donor, account_id, duplicate = found
+    if account_id is None:
         raise InvalidInput(f"fund {fund.code} keeps no {new.currency} accounts; open them first",
                            "currency")
-    duplicate = session.scalar(select(Donation.id).where(
-        Donation.channel == new.channel, Donation.channel_ref == new.channel_ref))
     if duplicate is not None:
         raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded as "
                        f"donation {duplicate}", "channel_ref")
-    return designation
+    return designation, donor
 
 
 def refund(session: Session, actor: Actor, donation_id: int, amount: int, reason: str) -> Donation:

@@ -16,6 +16,7 @@ ADMIN, FOUNDATION, AUDITOR = "admin", "foundation", "auditor"
 NAV: list[tuple[str, object, tuple[str, ...]]] = [
     ("console.dashboard", _l("Dashboard"), (ADMIN, AUDITOR)),
     ("console.users", _l("People"), (ADMIN,)),
+    ("console.foundation_funds", _l("Our funds"), (FOUNDATION,)),
 ]
 
 

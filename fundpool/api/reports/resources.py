@@ -38,6 +38,7 @@ from fundpool.ledger.money import format_amount
 from fundpool.ledger.posting import today
 from fundpool.reports.activity import ROWS, activity
 from fundpool.reports.balances import balances
+from fundpool.reports.periods import not_future, report_period
 from fundpool.reports.scope import Scope, fund_scope, pool_scope
 from fundpool.reports.statements import FundStatement, statement
 from fundpool.reports.trial_balance import trial_balance
@@ -63,20 +64,11 @@ def _fund_reader(code: str, field: str) -> Fund:
 
 
 def _not_future(day: date | None, field: str) -> None:
-    if day is not None and day > today():
-        raise InvalidInput(f"{day.isoformat()} is in the future (today is "
-                           f"{today().isoformat()}, China time)", field)
+    not_future(day, today(), field)
 
 
 def _period(args) -> tuple[date, date]:
-    date_to = args.get("date_to") or today()
-    date_from = args.get("date_from") or date(date_to.year, 1, 1)
-    _not_future(date_from, "from")
-    _not_future(date_to, "to")
-    if date_from > date_to:
-        raise InvalidInput(f"from ({date_from.isoformat()}) is after to "
-                           f"({date_to.isoformat()})", "from")
-    return date_from, date_to
+    return report_period(args.get("date_from"), args.get("date_to"), today())
 
 
 @blp.route("/balances")

@@ -1,0 +1,38 @@
+"""The days a report covers, as the API and the console both read them: never the future
+(the ledger ends today, China time), ``from`` not after ``to``; by default this year so far."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fundpool.errors import InvalidInput
+
+
+def not_future(day: date | None, today: date, field: str) -> None:
+    if day is not None and day > today:
+        raise InvalidInput(f"{day.isoformat()} is in the future (today is "
+                           f"{today.isoformat()}, China time)", field)
+
+
+def report_period(date_from: date | None, date_to: date | None,
+                  today: date) -> tuple[date, date]:
+    """``from``..``to``; ``to`` defaults to today and ``from`` to 1 January of ``to``'s year."""
+    date_to = date_to or today
+    date_from = date_from or date(date_to.year, 1, 1)
+    not_future(date_from, today, "from")
+    not_future(date_to, today, "to")
+    if date_from > date_to:
+        raise InvalidInput(f"from ({date_from.isoformat()}) is after to "
+                           f"({date_to.isoformat()})", "from")
+    return date_from, date_to
+
+
+def parse_day(text: str | None, field: str) -> date | None:
+    """``YYYY-MM-DD`` from a form or query string; empty is None; anything else a 422."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-03-31",
+                           field) from None

@@ -1,0 +1,94 @@
+"""A foundation's pages: its granted funds with balances, a fund's statement, where its money
+went, the statement download; another foundation's fund and other roles are refused."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.console.reports_scene import CHILD, ELDER, books
+from tests.console.test_sign_in import sign_in
+
+
+@pytest.fixture
+def scene(db, make, shenzhen):
+    return books(db, make)
+
+
+def test_the_dashboard_sends_a_foundation_to_its_funds(client, scene):
+    sign_in(client, "jjh.a")
+    response = client.get("/")
+    assert response.status_code == 302 and response.headers["Location"] == "/foundation/funds"
+
+
+def test_a_foundation_sees_only_its_funds_with_their_balance(client, scene):
+    sign_in(client, "jjh.a")
+    page = client.get("/foundation/funds").get_data(as_text=True)
+    assert "长者关爱基金" in page and ELDER in page
+    assert "¥4,000.00" in page  # 5,000.00 given, 1,000.00 paid
+    assert CHILD not in page and "儿童关爱基金" not in page
+    assert "我们的基金" in page  # the menu entry
+
+
+def test_a_funds_page_shows_its_statement_and_where_the_money_went(client, scene):
+    sign_in(client, "jjh.a")
+    page = client.get(f"/foundation/funds/{ELDER}?lang=en").get_data(as_text=True)
+    assert "Opening balance" in page and "Closing balance" in page
+    assert "张三" in page and "¥5,000.00" in page and "¥1,000.00" in page
+    assert 'data-figure="closing-CNY">¥4,000.00' in page
+    assert "Where the money went" in page
+
+
+def test_the_statement_downloads_as_csv(client, scene):
+    sign_in(client, "jjh.a")
+    day = scene.day.isoformat()
+    response = client.get(f"/foundation/funds/{ELDER}/statement.csv?from={day}&to={day}")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="statement-{ELDER}-{day}-{day}.csv"')
+    text = response.get_data().decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].startswith("日期 / date,币种 / currency")
+    assert any("5000.00" in line and "张三" in line for line in lines)
+    assert "期末余额 / closing balance" in text and "4000.00" in text
+
+
+def test_the_statement_downloads_as_xlsx(client, scene):
+    sign_in(client, "jjh.a")
+    with client.get(f"/foundation/funds/{ELDER}/statement.xlsx") as response:
+        assert response.status_code == 200 and response.data[:2] == b"PK"
+
+
+def test_another_foundations_fund_is_refused(client, scene):
+    sign_in(client, "jjh.a")
+    for url in (f"/foundation/funds/{CHILD}", f"/foundation/funds/{CHILD}/statement.csv"):
+        response = client.get(url)
+        assert response.status_code == 403
+        text = response.get_data(as_text=True)
+        assert "此基金未授权给贵基金会" in text and "¥800.00" not in text and "平安银行" not in text
+    english = client.get(f"/foundation/funds/{CHILD}?lang=en").get_data(as_text=True)
+    assert "not been granted to your foundation" in english
+
+
+def test_an_unknown_fund_is_not_found(client, scene):
+    sign_in(client, "jjh.a")
+    assert client.get("/foundation/funds/NO-SUCH-FUND").status_code == 404
+
+
+def test_a_bad_period_is_refused_naming_it(client, scene):
+    sign_in(client, "jjh.a")
+    response = client.get(f"/foundation/funds/{ELDER}?from=2026-13-01&lang=en")
+    assert response.status_code == 422
+    assert "is not a date" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role,pool", [("admin", "440304"), ("auditor", None)])
+def test_other_roles_are_refused_the_foundation_pages(client, scene, make, role, pool):
+    make.user("someone", role, pool)
+    sign_in(client, "someone")
+    assert client.get("/foundation/funds").status_code == 403
+    assert client.get(f"/foundation/funds/{ELDER}").status_code == 403
+
+
+def test_the_foundation_pages_need_sign_in(client, scene):
+    response = client.get(f"/foundation/funds/{ELDER}")
+    assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")

@@ -1,3 +1,3 @@
 """The console's pages, one module per area; importing them registers their routes."""
 
-from fundpool.console.views import account, dashboard, foundation, users  # noqa: F401
+from fundpool.console.views import account, dashboard, foundation, public, users  # noqa: F401

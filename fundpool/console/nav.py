@@ -16,6 +16,11 @@ ADMIN, FOUNDATION, AUDITOR = "admin", "foundation", "auditor"
 NAV: list[tuple[str, object, tuple[str, ...]]] = [
     ("console.dashboard", _l("Dashboard"), (ADMIN, AUDITOR)),
     ("console.users", _l("People"), (ADMIN,)),
+    # The matching pages: auditors read them as over the API.
+    ("console.needs", _l("Needs"), (ADMIN, AUDITOR)),
+    ("console.proposals", _l("Reserve pool"), (ADMIN, AUDITOR)),
+    ("console.runs", _l("Matching runs"), (ADMIN, AUDITOR)),
+    ("console.grants", _l("Grants"), (ADMIN, AUDITOR)),
     ("console.foundation_funds", _l("Our funds"), (FOUNDATION,)),
 ]
 

@@ -26,8 +26,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
+from fundpool.auth.principal import Principal, require_admin_of
 from fundpool.db import utcnow
-from fundpool.errors import Conflict, InvalidInput, NotFound
+from fundpool.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fundpool.ledger import holds
 from fundpool.ledger.balances import current
 from fundpool.ledger.models import Hold
@@ -50,6 +51,21 @@ def get_match(session: Session, match_id: int, lock: bool = False) -> RunMatch:
 def pools_involved(match: RunMatch) -> list[Pool]:
     """The pools an approver must hold: the proposal's and every paying fund's."""
     return [match.proposal.pool] + [share.fund.pool for share in match.shares]
+
+
+def require_decider(principal: Principal, match: RunMatch) -> None:
+    """Only an admin whose subtree holds every pool involved decides on a match (the API
+    and the console ask the same question)."""
+    for pool in pools_involved(match):
+        require_admin_of(principal, pool.code, "match_id")
+
+
+def may_decide(principal: Principal, match: RunMatch) -> bool:
+    try:
+        require_decider(principal, match)
+    except Forbidden:
+        return False
+    return True
 
 
 def approve(session: Session, actor: Actor, match_id: int) -> RunMatch:

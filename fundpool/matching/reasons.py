@@ -111,3 +111,11 @@ def render(reason: Reason, locale: str) -> str:
     except KeyError:
         inner = ", ".join(f"{k}={v}" for k, v in reason.params)
         return f"{reason.code}({inner})"
+
+
+def rendered(stored: list[dict], locale: str) -> list[dict]:
+    """Reasons as a run stores them (``[{"code": …, "params": {…}}]``) with their ``text`` in
+    ``locale``: what the API returns and the console shows."""
+    return [{"code": r["code"], "params": r["params"],
+             "text": render(Reason(r["code"], tuple(r["params"].items())), locale)}
+            for r in stored]

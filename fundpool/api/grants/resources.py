@@ -13,7 +13,7 @@ from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_b
 from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
 from fundpool.api.writes import unit_of_work
-from fundpool.auth.principal import require_admin_of, require_role
+from fundpool.auth.principal import require_role
 from fundpool.errors import InvalidInput, NotFound
 from fundpool.ledger.money import parse_amount
 from fundpool.ledger.posting import today
@@ -33,8 +33,7 @@ def _readable() -> None:
 
 def _decidable(match: RunMatch) -> None:
     """An approver's subtree holds the proposal and every paying fund."""
-    for pool in approval.pools_involved(match):
-        require_admin_of(principal(), pool.code, "match_id")
+    approval.require_decider(principal(), match)
 
 
 @blp.route("/runs")

@@ -7,8 +7,7 @@ from flask import request
 
 from fundpool.api.ledger.schemas import Amount
 from fundpool.ledger.money import format_amount
-from fundpool.matching.problem import Reason
-from fundpool.matching.reasons import render
+from fundpool.matching.reasons import rendered
 
 LOCALES = ("zh-CN", "en")
 
@@ -22,10 +21,7 @@ def locale() -> str:
 
 
 def _reasons(stored: list[dict]) -> list[dict]:
-    language = locale()
-    return [{"code": r["code"], "params": r["params"],
-             "text": render(Reason(r["code"], tuple(r["params"].items())), language)}
-            for r in stored]
+    return rendered(stored, locale())
 
 
 def _cny(minor: int) -> str:

@@ -1,0 +1,94 @@
+"""Disbursements: the approved grants (funded proposals), what each paying fund still holds for
+one and has paid, and an administrator's instalment or completion — the API's core calls."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from flask import redirect, render_template, request, url_for
+
+from fundpool.api.requests import db_session
+from fundpool.console.blueprint import bp
+from fundpool.console.forms import write
+from fundpool.console.signin import signed_in, viewer
+from fundpool.console.views.matching import (
+    PAGE_SIZE,
+    choice,
+    next_page,
+    reader,
+    status_of,
+    whole,
+    within,
+)
+from fundpool.errors import InvalidInput
+from fundpool.ledger.money import parse_amount
+from fundpool.matching import approval
+from fundpool.matching.overview import GRANT_STATUSES, fund_money, list_grants
+
+
+@bp.route("/grants")
+@signed_in
+def grants():
+    who = reader()
+    page = list_grants(db_session(), within=within(who), status=choice("status", GRANT_STATUSES),
+                       after=whole("after"), limit=PAGE_SIZE)
+    return render_template("console/matching_grants.html", page=page, args=request.args,
+                           statuses=GRANT_STATUSES, next_url=next_page("after", page.next_after))
+
+
+@bp.route("/grants/<int:match_id>")
+@signed_in
+def grant(match_id: int):
+    return _grant_page(match_id)
+
+
+@bp.route("/grants/<int:match_id>/pay", methods=["POST"])
+@signed_in
+def pay_grant(match_id: int):
+    """An instalment, shared across the funds in proportion to what each still holds."""
+    who = _decider(match_id)
+    form = request.form
+    _, error = write(lambda session: approval.disburse(
+        session, who.actor, match_id, parse_amount(form.get("amount", ""), "CNY", "amount"),
+        _day(form.get("effective_date", "")), form.get("memo", "")[:500]))
+    return _after(match_id, error)
+
+
+@bp.route("/grants/<int:match_id>/complete", methods=["POST"])
+@signed_in
+def complete_grant(match_id: int):
+    """The project is done: what was not paid is released and its needs are served."""
+    who = _decider(match_id)
+    _, error = write(lambda session: approval.complete(session, who.actor, match_id))
+    return _after(match_id, error)
+
+
+def _decider(match_id: int):
+    who = viewer()
+    approval.require_decider(who, approval.get_match(db_session(), match_id))
+    return who
+
+
+def _day(text: str) -> date | None:
+    if not text.strip():
+        return None
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", "effective_date") from None
+
+
+def _after(match_id: int, error):
+    if error is None:
+        return redirect(url_for("console.grant", match_id=match_id))
+    return _grant_page(match_id, error, status_of(error))
+
+
+def _grant_page(match_id: int, error=None, status: int = 200):
+    who = reader()
+    session = db_session()
+    match = approval.get_match(session, match_id)
+    return render_template("console/matching_grant.html", match=match,
+                           money=fund_money(session, match),
+                           decides=approval.may_decide(who, match), error=error,
+                           form=request.form if error else {}), status

@@ -1,0 +1,94 @@
+"""Matching runs: the list (newest first), "run matching now", one run's proposed matches with
+their reasons, and an administrator's approve / reject — the API's own core calls."""
+
+from __future__ import annotations
+
+from flask import redirect, render_template, request, url_for
+
+from fundpool.api.requests import db_session
+from fundpool.auth.principal import require_role
+from fundpool.console.blueprint import bp
+from fundpool.console.forms import write
+from fundpool.console.signin import signed_in, viewer
+from fundpool.console.views.matching import reader, status_of, whole
+from fundpool.errors import NotFound
+from fundpool.matching import approval, runs
+from fundpool.matching.overview import recent_runs
+from fundpool.matching.run_models import MatchingRun
+
+RUNS_PAGE = 20
+
+
+@bp.route("/matching/runs", endpoint="runs")
+@signed_in
+def runs_list():
+    return _runs_page()
+
+
+@bp.route("/matching/runs", methods=["POST"])
+@signed_in
+def run_matching_now():
+    """The API's POST /matching/runs: run now, in this request, for today."""
+    who = viewer()
+    require_role(who, "admin")
+    run, error = write(lambda session: runs.run_now(session, who.actor))
+    if error is not None:
+        return _runs_page(error, status_of(error))
+    return redirect(url_for("console.run", run_id=run.id))
+
+
+@bp.route("/matching/runs/<int:run_id>")
+@signed_in
+def run(run_id: int):
+    return _run_page(run_id)
+
+
+@bp.route("/matching/matches/<int:match_id>/approve", methods=["POST"])
+@signed_in
+def approve_match(match_id: int):
+    """Holds each fund's share; the proposal is funded and its needs matched."""
+    who = _decider(match_id)
+    return _decided(match_id, write(lambda session: approval.approve(
+        session, who.actor, match_id)))
+
+
+@bp.route("/matching/matches/<int:match_id>/reject", methods=["POST"])
+@signed_in
+def reject_match(match_id: int):
+    who = _decider(match_id)
+    return _decided(match_id, write(lambda session: approval.reject(
+        session, who.actor, match_id, request.form.get("reason", ""))))
+
+
+def _decider(match_id: int):
+    """The signed-in admin, once shown to hold every pool the match involves (else 403)."""
+    who = viewer()
+    approval.require_decider(who, approval.get_match(db_session(), match_id))
+    return who
+
+
+def _decided(match_id: int, outcome):
+    match, error = outcome
+    if error is None:
+        return redirect(url_for("console.run", run_id=match.run_id, _anchor=f"match-{match.id}"))
+    run_id = approval.get_match(db_session(), match_id).run_id
+    return _run_page(run_id, error, status_of(error), failed_match=match_id)
+
+
+def _runs_page(error=None, status: int = 200):
+    reader()
+    page = recent_runs(db_session(), before=whole("before"), limit=RUNS_PAGE)
+    next_url = url_for("console.runs", before=page.next_after) if page.next_after else None
+    return render_template("console/matching_runs.html", page=page, next_url=next_url,
+                           error=error), status
+
+
+def _run_page(run_id: int, error=None, status: int = 200, failed_match: int | None = None):
+    who = reader()
+    found = db_session().get(MatchingRun, run_id)
+    if found is None:
+        raise NotFound(f"there is no matching run {run_id}", "run_id")
+    deciders = {match.id for match in found.matches if approval.may_decide(who, match)}
+    return render_template("console/matching_run.html", run=found, deciders=deciders,
+                           error=error, failed_match=failed_match,
+                           form=request.form if error else {}), status

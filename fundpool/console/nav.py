@@ -16,6 +16,11 @@ ADMIN, FOUNDATION, AUDITOR = "admin", "foundation", "auditor"
 NAV: list[tuple[str, object, tuple[str, ...]]] = [
     ("console.dashboard", _l("Dashboard"), (ADMIN, AUDITOR)),
     ("console.users", _l("People"), (ADMIN,)),
+    ("console.trial_balance", _l("Trial balance"), (AUDITOR, ADMIN)),
+    ("console.activity", _l("Activity statement"), (AUDITOR, ADMIN)),
+    ("console.exports", _l("Ledger exports"), (AUDITOR, ADMIN)),
+    ("console.verification", _l("Verification"), (AUDITOR,)),
+    ("console.audit_log", _l("Audit log"), (AUDITOR,)),
     # The matching pages: auditors read them as over the API.
     ("console.needs", _l("Needs"), (ADMIN, AUDITOR)),
     ("console.proposals", _l("Reserve pool"), (ADMIN, AUDITOR)),

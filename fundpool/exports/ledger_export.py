@@ -35,6 +35,7 @@ from sqlalchemy import (BigInteger, DateTime, Text, case, cast, func, literal, n
                         type_coerce)
 from sqlalchemy.orm import Session
 
+from fundpool.errors import InvalidInput
 from fundpool.exports.cells import neutralise
 from fundpool.exports.writers import BOM, CHUNK_BYTES, xlsx_file
 from fundpool.funds.models import Fund
@@ -92,6 +93,16 @@ class LedgerRange:
     start: date
     end: date
     within: CodeRange | None = None
+
+
+def check_days(start: date, end: date, today: date) -> None:
+    """An export's days: ``to`` not after today (the ledger ends there), ``from`` not after
+    ``to``; a 422 naming the field otherwise."""
+    if end > today:
+        raise InvalidInput(f"to ({end}) is in the future; the ledger ends today ({today})",
+                           "to")
+    if start > end:
+        raise InvalidInput(f"from ({start}) is after to ({end})", "from")
 
 
 def _conditions(scope: LedgerRange) -> list:

@@ -18,14 +18,13 @@ from flask.views import MethodView
 from flask_smorest import Blueprint
 from sqlalchemy.orm import sessionmaker
 
-from fundpool.api.ledger.scope import readable_range, subtree
+from fundpool.api.ledger.scope import export_subtree, readable_range
 from fundpool.api.pagination import QUERY
 from fundpool.api.pools.schemas import CODE
 from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
-from fundpool.errors import Forbidden, InvalidInput
 from fundpool.exports.ledger_export import (EXTENSIONS, FORMATS, MEDIA_TYPES, LedgerRange,
-                                            chunks, xlsx_export)
+                                            check_days, chunks, xlsx_export)
 from fundpool.ledger.posting import today
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
@@ -72,18 +71,10 @@ class LedgerExport(MethodView):
         Beancount file opens in Beancount's tools (`bean-check`); see docs/exports.md.
         """
         viewer = principal()
-        readable = readable_range(viewer)
+        readable_range(viewer)
         start, end = args["date_from"], args["date_to"]
-        if end > today():
-            raise InvalidInput(f"to ({end}) is in the future; the ledger ends today "
-                               f"({today()})", "to")
-        if start > end:
-            raise InvalidInput(f"from ({start}) is after to ({end})", "from")
-        code = args.get("pool") or (viewer.pool_code if readable is not None else None)
-        within = subtree(db_session(), code, field="pool") if code else None
-        if readable is not None and not viewer.covers(code):
-            raise Forbidden(f"pool {code} is outside your scope (pool {viewer.pool_code} "
-                            "and below)", "pool")
+        check_days(start, end, today())
+        code, within = export_subtree(db_session(), viewer, args.get("pool"))
         scope = LedgerRange(start, end, within)
         kind = args["format"]
         name = f"ledger-{code or 'all'}-{start.isoformat()}-{end.isoformat()}.{EXTENSIONS[kind]}"

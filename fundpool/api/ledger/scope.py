@@ -51,3 +51,17 @@ def subtree(session: Session, code: str, field: str = "within") -> CodeRange:
     """A pool's subtree as its range of codes (404 for an unknown pool); no scope check."""
     pool = get_pool(session, code, field=field)
     return CodeRange(*subtree_bounds(pool.code, pool.level_enum))
+
+
+def export_subtree(session: Session, viewer: Principal,
+                   code: str | None) -> tuple[str | None, CodeRange | None]:
+    """The pool subtree a ledger export covers, as (code, range): the pool asked for (404
+    when unknown), else an admin's own pool, else every pool (auditors, ``(None, None)``).
+    Admins only inside their subtree; shared by the API's export and the console's."""
+    readable = readable_range(viewer)
+    code = code or (viewer.pool_code if readable is not None else None)
+    within = subtree(session, code, field="pool") if code else None
+    if readable is not None and not viewer.covers(code):
+        raise Forbidden(f"pool {code} is outside your scope (pool {viewer.pool_code} "
+                        "and below)", "pool")
+    return code, within

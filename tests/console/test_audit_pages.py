@@ -1,0 +1,159 @@
+"""The auditor's pages: trial balance, activity statement, ledger export, verification and
+the audit log; admins read the reports and exports of their subtree only (the API's rule);
+foundations none of these; verification and the audit log are the auditor's alone."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from sqlalchemy import text
+
+from tests.console.reports_scene import ELDER, STREET, books
+from tests.console.test_sign_in import csrf_of, sign_in
+from tests.integration.test_tamper import guard_lifted
+
+
+@pytest.fixture
+def scene(db, make, shenzhen):
+    found = books(db, make)
+    make.user("shen.ji", "auditor")
+    make.user("wang.fang", "admin", "440304")
+    return found
+
+
+def page(client, url: str, status: int = 200) -> str:
+    response = client.get(url)
+    assert response.status_code == status, response.get_data(as_text=True)[-600:]
+    return response.get_data(as_text=True)
+
+
+def test_the_auditors_menu(client, scene):
+    sign_in(client, "shen.ji")
+    text_ = page(client, "/")
+    for label in ("试算平衡表", "业务活动表", "账簿导出", "校验", "审计日志"):
+        assert label in text_
+
+
+def test_the_trial_balance_of_the_city_balances(client, scene):
+    sign_in(client, "shen.ji")
+    text_ = page(client, f"/audit/trial-balance?as_of={scene.day}&lang=en")
+    assert 'data-balanced="true"' in text_ and "440300" in text_
+    assert f'data-account="{ELDER}:1002:CNY"' in text_
+    row = re.search(rf'data-account="{ELDER}:1002:CNY">(.*?)</tr>', text_, re.DOTALL).group(1)
+    assert "¥5,000.00" in row and "¥1,000.00" in row and "¥4,000.00" in row
+
+
+def test_an_admin_reads_the_trial_balance_of_their_subtree_only(client, scene):
+    sign_in(client, "wang.fang")
+    own = page(client, "/audit/trial-balance")
+    assert "440304" in own and f"{ELDER}:1002:CNY" in own
+    refused = page(client, "/audit/trial-balance?pool=440303&lang=en", 403)
+    assert "outside your scope" in refused
+    page(client, "/audit/trial-balance?pool=999999", 404)
+
+
+def test_the_activity_statement(client, scene):
+    sign_in(client, "shen.ji")
+    text_ = page(client, f"/audit/activity?pool={STREET}")
+    row = re.search(r'data-row="donation_income">(.*?)</tr>', text_, re.DOTALL).group(1)
+    assert "捐赠收入" in row and "¥7,000.00" in row
+    program = re.search(r'data-row="program_costs">(.*?)</tr>', text_, re.DOTALL).group(1)
+    assert "¥1,000.00" in program
+    bad = page(client, "/audit/activity?from=2999-01-01&lang=en", 422)
+    assert "in the future" in bad
+
+
+def test_the_ledger_downloads_as_csv(client, scene):
+    sign_in(client, "shen.ji")
+    day = scene.day.isoformat()
+    response = client.get(f"/audit/exports/ledger?from={day}&to={day}&pool={STREET}&format=csv")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"] == (
+        f'attachment; filename="ledger-{STREET}-{day}-{day}.csv"')
+    lines = response.get_data().decode("utf-8-sig").splitlines()
+    assert lines[0].startswith("分录编号 / entry_id,记账日期 / effective_date")
+    assert any(f"{ELDER}:1002:CNY" in line and "5000.00" in line for line in lines)
+    assert any("第一期" in line for line in lines)
+
+
+def test_counting_the_postings_before_downloading(client, scene):
+    sign_in(client, "shen.ji")
+    day = scene.day.isoformat()
+    text_ = page(client, f"/audit/exports?from={day}&to={day}&pool={STREET}&count=1")
+    download = client.get(f"/audit/exports/ledger?from={day}&to={day}&pool={STREET}")
+    rows = len(download.get_data().decode("utf-8-sig").splitlines()) - 1
+    assert rows >= 4 and f'data-postings="{rows}"' in text_
+
+
+def test_exports_follow_the_apis_rules(client, scene):
+    sign_in(client, "wang.fang")
+    day = scene.day.isoformat()
+    own = client.get(f"/audit/exports/ledger?from={day}&to={day}")
+    assert own.status_code == 200 and own.headers["Content-Disposition"].startswith(
+        'attachment; filename="ledger-440304-')
+    own.close()
+    assert client.get(f"/audit/exports/ledger?from={day}&to={day}&pool=440303").status_code == 403
+    future = client.get(f"/audit/exports/ledger?from={day}&to=2999-01-01&lang=en")
+    assert future.status_code == 422 and "in the future" in future.get_data(as_text=True)
+
+
+def test_verification_passes_then_fails_after_tampering(client, scene, db):
+    sign_in(client, "shen.ji")
+    form = page(client, "/audit/verification")
+    passed = client.post("/audit/verification?lang=en", data={"csrf_token": csrf_of(form)})
+    assert passed.status_code == 200
+    assert 'data-verified="pass"' in passed.get_data(as_text=True)
+    with guard_lifted(db) as conn:
+        conn.execute(text("UPDATE postings SET amount = amount + 1 WHERE id = "
+                          "(SELECT MIN(id) FROM postings)"))
+    failed = client.post("/audit/verification?lang=en", data={"csrf_token": csrf_of(form)})
+    body = failed.get_data(as_text=True)
+    assert 'data-verified="fail"' in body and "changed since it was posted" in body
+
+
+def test_verification_against_a_checkpoint_file(client, scene, db):
+    from io import BytesIO
+
+    from fundpool.ledger.verify import take_checkpoint
+    with db.sessions() as session:
+        kept = json.dumps(take_checkpoint(session)).encode()
+    sign_in(client, "shen.ji")
+    form = page(client, "/audit/verification")
+    response = client.post("/audit/verification?lang=en", data={
+        "csrf_token": csrf_of(form), "checkpoint": (BytesIO(kept), "checkpoint.json")})
+    body = response.get_data(as_text=True)
+    assert 'data-verified="pass"' in body and "Compared with the checkpoint" in body
+    bad = client.post("/audit/verification?lang=en", data={
+        "csrf_token": csrf_of(form), "checkpoint": (BytesIO(b"not json"), "x.json")})
+    assert bad.status_code == 422
+
+
+def test_the_audit_log_with_filters(client, scene):
+    sign_in(client, "shen.ji")
+    everything = page(client, "/audit/log")
+    assert "donation.record" in everything and "fund.create" in everything
+    only = page(client, "/audit/log?action=fund.create")
+    assert "fund.create" in only and "<code>donation.record</code>" not in only
+    assert "fund.create" in client.get("/audit/log/export.csv?action=fund.create").get_data(
+        as_text=True)
+
+
+@pytest.mark.parametrize("login", ["wang.fang", "jjh.a"])
+def test_verification_and_the_audit_log_are_the_auditors(client, scene, login, snapshot):
+    sign_in(client, login)
+    form = page(client, "/foundation/funds" if login == "jjh.a" else "/")
+    for url in ("/audit/verification", "/audit/log", "/audit/log/export.csv"):
+        assert client.get(url).status_code == 403
+    before = snapshot()
+    assert client.post("/audit/verification",
+                       data={"csrf_token": csrf_of(form)}).status_code == 403
+    assert snapshot() == before
+
+
+def test_a_foundation_reads_no_pool_report_and_exports_nothing(client, scene):
+    sign_in(client, "jjh.a")
+    for url in ("/audit/trial-balance", "/audit/activity", "/audit/exports",
+                f"/audit/exports/ledger?from={scene.day}&to={scene.day}"):
+        assert client.get(url).status_code == 403, url

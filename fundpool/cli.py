@@ -197,6 +197,25 @@ def users_invite(login: str, name: str, role: str, pool_code: str | None, base_u
         click.echo(f"{base_url.rstrip('/')}/invite/{secret}")
 
 
+@users.command("reset")
+@click.argument("login")
+@click.option("--base-url", default="http://127.0.0.1:5000", show_default=True,
+              help="Where the console is served, to print the invitation link.")
+@_friendly
+def users_reset(login: str, base_url: str) -> None:
+    """End a person's sessions and print a new one-time link to set a password (for a
+    city administrator, whom no one in the console is above)."""
+    with _app() as (_, database):
+        with database.transaction() as session:
+            user = user_service.find_user(session, login)
+            if user is None:
+                raise InvalidInput(f"there is no user {login!r}", "login")
+            secret = user_service.reset_access(session, Actor.cli(), None, user)
+        click.echo(f"access of {user.login} reset; they set a new password at (once, within "
+                   f"{user_service.INVITE_DAYS} days):")
+        click.echo(f"{base_url.rstrip('/')}/invite/{secret}")
+
+
 @main.group()
 def pools() -> None:
     """The pool hierarchy."""

@@ -74,12 +74,19 @@ def _authenticate() -> None:
     db_session().rollback()
 
 
+def _logged_path() -> str:
+    """The path, less the one-time secret of a console invitation link."""
+    if request.endpoint == "console.invite":
+        return "/invite/…"
+    return request.path
+
+
 def _finish(response):
     response.headers["X-Request-ID"] = g.get("request_id", "")
     started = g.get("started")
     who = g.get("principal")
     access_log.info("request", extra={"fields": {
-        "method": request.method, "path": request.path, "status": response.status_code,
+        "method": request.method, "path": _logged_path(), "status": response.status_code,
         "duration_ms": round((time.perf_counter() - started) * 1000, 2) if started else None,
         "token_id": who.token_id if who else None}})
     return response

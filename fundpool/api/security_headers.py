@@ -2,8 +2,9 @@
 
 - ``X-Content-Type-Options: nosniff``: a CSV or JSON download is never run as a page.
 - ``X-Frame-Options: DENY`` and CSP ``frame-ancestors 'none'``: no page of ours in a frame.
-- ``Content-Security-Policy``: nothing at all for data responses; for the one HTML page (the
-  Swagger UI at ``/api/v1/docs``) its own scripts and styles from the CDN it loads.
+- ``Content-Security-Policy``: nothing at all for data responses; for the Swagger UI at
+  ``/api/v1/docs`` its own scripts and styles from the CDN it loads; for the console's pages
+  scripts from our own static files only.
 - ``Referrer-Policy: no-referrer``: paths with pool and fund codes never leak onwards.
 - ``Cache-Control: no-store`` on every response to a request that carried credentials, unless
   the view set its own: balances and statements stay out of shared caches.
@@ -19,6 +20,11 @@ DOCS_CDN = "https://cdn.jsdelivr.net"
 PAGE_POLICY = (f"default-src 'none'; script-src 'self' 'unsafe-inline' {DOCS_CDN}; "
                f"style-src 'self' 'unsafe-inline' {DOCS_CDN}; img-src 'self' data: {DOCS_CDN}; "
                "connect-src 'self'; frame-ancestors 'none'")
+#: The console's pages: scripts only from our own files (charts read their data from
+#: ``<script type="application/json">`` blocks, which are not run), forms only to us.
+CONSOLE_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; "
+                  "img-src 'self' data:; connect-src 'self'; form-action 'self'; "
+                  "base-uri 'none'; frame-ancestors 'none'")
 FIXED = {
     "X-Content-Type-Options": "nosniff",
     "X-Frame-Options": "DENY",
@@ -33,8 +39,11 @@ def init_security_headers(app: Flask) -> None:
 
 def _add_headers(response):
     response.headers.update(FIXED)
-    page = response.mimetype == "text/html"
-    response.headers["Content-Security-Policy"] = PAGE_POLICY if page else DATA_POLICY
+    if request.blueprint == "console":
+        policy = CONSOLE_POLICY
+    else:
+        policy = PAGE_POLICY if response.mimetype == "text/html" else DATA_POLICY
+    response.headers["Content-Security-Policy"] = policy
     if "Authorization" in request.headers and "Cache-Control" not in response.headers:
         response.headers["Cache-Control"] = "no-store"
     if request.is_secure:

@@ -22,8 +22,10 @@ class Principal:
     role: str
     pool_code: str | None
     pool_level: Level | None
-    #: Set when a person signed in to the console; ``token_id`` is then their identity.
+    #: Set when a person signed in to the console; ``token_id`` is then their identity and
+    #: ``name`` their sign-in name.
     user_id: int | None = None
+    display_name: str | None = None
 
     @property
     def actor(self) -> Actor:

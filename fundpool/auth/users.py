@@ -2,9 +2,11 @@
 
 Guarantees: passwords are stored only as Argon2id hashes; an invite secret is stored only
 as its SHA-256 and works once, for ``INVITE_DAYS``; five wrong passwords in a row lock
-an account for ``LOCK_MINUTES`` (sign-in says the same thing for an unknown login and a
-wrong password, so it does not reveal who has an account); resetting access ends every
-session and needs a new invite. Who may invite whom follows the token rules exactly.
+an account for ``LOCK_MINUTES`` (sign-in says the same thing, after the same work, for an
+unknown login, a wrong password and a locked or revoked account, so it reveals neither who
+has an account nor whether a guess was right); signing out and resetting access end every
+session of the person. Who may invite whom follows the token rules exactly; resetting
+someone's access is for administrators above them.
 """
 
 from __future__ import annotations
@@ -21,11 +23,11 @@ from fundpool.audit.log import Actor, record
 from fundpool.auth import passwords
 from fundpool.auth.issue_rate import check_issue_rate
 from fundpool.auth.models import ApiToken
-from fundpool.auth.principal import Principal, require_token_issuer
+from fundpool.auth.principal import Principal, require_role, require_token_issuer
 from fundpool.auth.tokens import create_token, hash_secret
 from fundpool.auth.user_models import User
 from fundpool.db import utcnow
-from fundpool.errors import Conflict, InvalidInput, NotFound, Unauthenticated
+from fundpool.errors import Conflict, Forbidden, InvalidInput, NotFound, Unauthenticated
 from fundpool.pools.codes import subtree_bounds
 from fundpool.pools.models import Pool
 
@@ -33,7 +35,8 @@ INVITE_DAYS = 7
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
 LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-WRONG = "the sign-in name or password is wrong"
+WRONG = ("the sign-in name or password is wrong (after 5 wrong passwords an account waits "
+         "15 minutes)")
 
 
 def invite_user(session: Session, actor: Actor, inviter: Principal | None, *, login: str,
@@ -47,6 +50,8 @@ def invite_user(session: Session, actor: Actor, inviter: Principal | None, *, lo
         check_issue_rate(session, inviter)
     if not display_name.strip():
         raise InvalidInput("give the person's name", "display_name")
+    if len(display_name.strip()) > 100:
+        raise InvalidInput("the name may have at most 100 characters", "display_name")
     if session.scalar(select(User.id).where(User.login == login)) is not None:
         raise Conflict(f"the sign-in name {login!r} is taken", "login")
     identity, _secret = create_token(session, actor, name=f"user {login}", role=role,
@@ -62,9 +67,10 @@ def invite_user(session: Session, actor: Actor, inviter: Principal | None, *, lo
 
 
 def accept_invite(session: Session, secret: str, password: str) -> User:
-    """Set the password of the user the invite belongs to; the invite is then spent."""
+    """Set the password of the user the invite belongs to; the invite is then spent (of two
+    concurrent accepts, the second finds it spent)."""
     user = session.scalar(select(User).where(User.invite_hash == hash_secret(secret))
-                          .with_for_update())
+                          .with_for_update(of=User))
     if user is None or user.invite_expires_at is None or user.invite_expires_at < utcnow():
         raise InvalidInput("this invitation link is not valid (used, replaced or expired); "
                            "ask your administrator for a new one", "invite")
@@ -74,41 +80,61 @@ def accept_invite(session: Session, secret: str, password: str) -> User:
     user.password_hash = passwords.hash_password(password)
     user.invite_hash = user.invite_expires_at = None
     user.failed_sign_ins = 0
-    record(session, Actor(f"user:{user.id}:{user.login}", user.identity_id),
-           "user.accept_invite", "user", user.id)
+    record(session, actor_of(user), "user.accept_invite", "user", user.id)
     return user
 
 
 def sign_in(session: Session, login: str, password: str) -> User:
-    """The user whose password this is, or :class:`Unauthenticated`. Commit either way:
-    a failure is counted towards the lock."""
+    """The user whose password this is, or :class:`Unauthenticated` with the same words and
+    the same work (one Argon2 verification) whatever went wrong: an unknown name, a wrong
+    password, a locked or revoked account. Commit either way: failures count towards the
+    lock and are audited."""
     user = session.scalar(select(User).where(User.login == login.strip().lower())
-                          .with_for_update())
-    if user is None or user.password_hash is None:
-        passwords.verify_password(_dummy_hash(), password)
-        raise Unauthenticated(WRONG, "login")
+                          .with_for_update(of=User))
     now = utcnow()
-    if user.locked_until is not None and user.locked_until > now:
-        raise Unauthenticated(f"too many wrong passwords: try again after "
-                              f"{LOCK_MINUTES} minutes", "password")
+    usable = (user is not None and user.password_hash is not None and user.is_active
+              and (user.locked_until is None or user.locked_until <= now))
+    if not usable:
+        passwords.verify_password(_dummy_hash(), password)
+        if user is not None:
+            record(session, actor_of(user), "user.sign_in_refused", "user", user.id,
+                   reason="locked" if user.locked_until and user.locked_until > now
+                   else "revoked" if not user.is_active else "no password")
+        raise Unauthenticated(WRONG, "login")
     if not passwords.verify_password(user.password_hash, password):
-        user.failed_sign_ins += 1
-        if user.failed_sign_ins >= MAX_FAILURES:
-            user.failed_sign_ins = 0
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        _count_failure(session, user, now)
         raise Unauthenticated(WRONG, "password")
-    if not user.is_active:
-        raise Unauthenticated("this account has been revoked", "login")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.failed_sign_ins = 0
     user.locked_until = None
+    record(session, actor_of(user), "user.sign_in", "user", user.id)
     return user
 
 
-def reset_access(session: Session, inviter: Principal, user: User) -> str:
-    """End the user's sessions, clear the password and return a new invite secret."""
-    require_token_issuer(inviter, user.role, user.pool_code)
+def _count_failure(session: Session, user: User, now) -> None:
+    user.failed_sign_ins += 1
+    if user.failed_sign_ins >= MAX_FAILURES:
+        user.failed_sign_ins = 0
+        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+        record(session, actor_of(user), "user.locked", "user", user.id, minutes=LOCK_MINUTES)
+
+
+def sign_out(session: Session, user_id: int) -> None:
+    """End every session of the user: a copied cookie is worthless afterwards."""
+    user = session.get(User, user_id, with_for_update={"of": User})
+    if user is not None:
+        user.session_epoch += 1
+        record(session, actor_of(user), "user.sign_out", "user", user.id)
+
+
+def reset_access(session: Session, actor: Actor, resetter: Principal | None, user: User) -> str:
+    """End the user's sessions, clear the password and return a new invite secret.
+    ``resetter`` may reset only people strictly below its own pool (a city administrator
+    also foundations and auditors): the new link goes to the resetter, so a peer must not
+    be able to take over a peer's account. None is the operator at the command line."""
+    if resetter is not None:
+        require_resetter(resetter, user)
     if not user.is_active:
         raise Conflict(f"user {user.login} has been revoked", "user_id")
     user.password_hash = None
@@ -116,8 +142,20 @@ def reset_access(session: Session, inviter: Principal, user: User) -> str:
     user.locked_until = None
     user.failed_sign_ins = 0
     secret = _new_invite(user)
-    record(session, inviter.actor, "user.reset_access", "user", user.id, login=user.login)
+    record(session, actor, "user.reset_access", "user", user.id, login=user.login)
     return secret
+
+
+def require_resetter(resetter: Principal, user: User) -> None:
+    require_role(resetter, "admin")
+    pool_code = user.pool_code
+    if pool_code is None:
+        allowed = resetter.is_root_admin
+    else:
+        allowed = resetter.covers(pool_code) and pool_code != resetter.pool_code
+    if not allowed:
+        raise Forbidden("you can reset the access only of people in pools below your own; "
+                        "ask an administrator above you", "user_id")
 
 
 def principal_of(session: Session, user_id: int, epoch: int) -> Principal | None:
@@ -129,9 +167,13 @@ def principal_of(session: Session, user_id: int, epoch: int) -> Principal | None
     if not identity.is_active:
         return None
     pool = identity.pool
-    return Principal(identity.id, user.display_name, identity.role,
+    return Principal(identity.id, user.login, identity.role,
                      pool.code if pool else None, pool.level_enum if pool else None,
-                     user_id=user.id)
+                     user_id=user.id, display_name=user.display_name)
+
+
+def actor_of(user: User) -> Actor:
+    return Actor(f"user:{user.id}:{user.login}", user.identity_id)
 
 
 def get_user(session: Session, user_id: int) -> User:

@@ -13,9 +13,14 @@ from fundpool.console.i18n import init_i18n
 from fundpool.console.nav import menu
 from fundpool.console.signin import check_csrf, csrf_token, init_signin, viewer
 from fundpool.errors import FundpoolError
+from fundpool.settings import ConfigError
 
 
 def init_console(app: Flask) -> None:
+    if app.config["FUNDPOOL"].get("demo_sign_in") and \
+            app.extensions["fundpool.db"].engine.dialect.name != "sqlite":
+        raise ConfigError("demo_sign_in is for the demo's SQLite database only; it signs "
+                          "every visitor in: unset it")
     init_i18n(app)
     init_signin(app, secure_cookies=True)
     app.jinja_env.globals.update(viewer=viewer, csrf_token=csrf_token, menu=menu,

@@ -11,7 +11,15 @@ from datetime import date, datetime
 from pathlib import Path
 
 from flask import Flask, request, session
-from flask_babel import Babel, format_date, format_datetime, get_locale
+from flask_babel import (
+    Babel,
+    format_date,
+    format_datetime,
+    get_locale,
+    gettext,
+    ngettext,
+)
+from markupsafe import Markup, escape
 
 from fundpool.ledger.money import format_amount
 
@@ -26,8 +34,24 @@ def init_i18n(app: Flask) -> None:
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", "Asia/Shanghai")
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(CATALOGUES)
     Babel(app, locale_selector=select_locale)
+    app.jinja_env.globals.update(_=escaped_gettext, gettext=escaped_gettext,
+                                 ngettext=escaped_ngettext)
     app.jinja_env.filters.update(money=money, day=day, moment=moment)
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)
+
+
+def escaped_gettext(message: str, **variables) -> Markup:
+    """Templates' ``_()``: the translation is escaped as well as the variables. Jinja's own
+    gettext trusts the translated text as HTML, so an error message holding what someone
+    typed (``_(error.message)``) would be markup; and it formats ``%`` even without
+    variables, so a message holding ``%(x)s`` would fail."""
+    text = escape(gettext(message))
+    return text % variables if variables else text
+
+
+def escaped_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:
+    variables.setdefault("num", num)
+    return escape(ngettext(singular, plural, num)) % variables
 
 
 def select_locale() -> str:

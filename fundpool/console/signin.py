@@ -1,15 +1,16 @@
 """Who is signed in to the console, and the CSRF check on every form.
 
-The session cookie (signed with the app's secret key, HttpOnly, SameSite=Lax, Secure
-unless serving plain HTTP on loopback) holds only the user id, the user's session epoch
-and a CSRF token. Each request re-reads the user, so resetting someone's access or
-revoking their identity ends their sessions at once.
+The session cookie (signed with the app's secret key, HttpOnly, SameSite=Lax, Secure)
+holds only the user id, the user's session epoch, when they signed in, a CSRF token and
+the language. Each request re-reads the user, so signing out, resetting someone's access
+or revoking their identity ends their sessions at once, on every device.
 """
 
 from __future__ import annotations
 
 import hmac
 import secrets
+import time
 from datetime import timedelta
 from functools import wraps
 
@@ -17,7 +18,7 @@ from flask import Flask, abort, current_app, g, redirect, request, session, url_
 
 from fundpool.api.requests import db_session
 from fundpool.auth.principal import Principal
-from fundpool.auth.users import find_user, principal_of
+from fundpool.auth.users import find_user, principal_of, sign_out
 
 SESSION_HOURS = 12
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -34,12 +35,19 @@ def start_session(user_id: int, epoch: int) -> None:
     language = session.get("lang")
     session.clear()
     session.permanent = True
-    session.update(user=user_id, epoch=epoch, csrf=secrets.token_urlsafe(32))
+    session.update(user=user_id, epoch=epoch, since=int(time.time()),
+                   csrf=secrets.token_urlsafe(32))
     if language:
         session["lang"] = language
 
 
 def end_session() -> None:
+    """Sign out: every session of the person ends on the server too (their session epoch
+    moves on), so a copied cookie no longer works."""
+    user_id = session.get("user")
+    if user_id is not None and viewer() is not None:
+        sign_out(db_session(), user_id)
+        db_session().commit()
     language = session.get("lang")
     session.clear()
     session["signed_out"] = True
@@ -48,10 +56,13 @@ def end_session() -> None:
 
 
 def viewer() -> Principal | None:
-    """The signed-in person's principal, read once per request."""
+    """The signed-in person's principal, read once per request; None once the session is
+    older than ``SESSION_HOURS`` however busy it was."""
     if "console_viewer" not in g:
         user_id, epoch = session.get("user"), session.get("epoch")
-        found = principal_of(db_session(), user_id, epoch) if user_id is not None else None
+        fresh = time.time() - session.get("since", 0) < SESSION_HOURS * 3600
+        found = (principal_of(db_session(), user_id, epoch)
+                 if user_id is not None and fresh else None)
         db_session().rollback()
         g.console_viewer = found
     return g.console_viewer
@@ -68,10 +79,10 @@ def signed_in(view):
 
 
 def _demo_sign_in() -> bool:
-    """On the demo (setting ``demo_sign_in``), open signed in as its user, unless the
-    visitor signed out to try another account."""
+    """On the demo (setting ``demo_sign_in``), a visitor whose browser has never been signed
+    in opens signed in as the demo's user; after any sign-in or sign-out, never again."""
     login = current_app.config["FUNDPOOL"].get("demo_sign_in")
-    if not login or session.get("signed_out"):
+    if not login or "user" in session or session.get("signed_out"):
         return False
     user = find_user(db_session(), login)
     db_session().rollback()

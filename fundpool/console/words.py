@@ -7,7 +7,11 @@ from flask_babel import lazy_gettext as N_
 ROLES = (N_("admin"), N_("foundation"), N_("auditor"))
 USER_STATUSES = (N_("invited"), N_("active"), N_("revoked"))
 CORE_MESSAGES = (
-    N_("the sign-in name or password is wrong"),
+    N_("the sign-in name or password is wrong (after 5 wrong passwords an account waits "
+       "15 minutes)"),
+    N_("the name may have at most 100 characters"),
+    N_("you can reset the access only of people in pools below your own; ask an "
+       "administrator above you"),
     N_("the two passwords differ"),
     N_("the password needs at least 10 characters"),
     N_("the password must not contain the sign-in name"),
@@ -18,3 +22,15 @@ CORE_MESSAGES = (
     N_("give the person's name"),
     N_("the sign-in name takes 2-64 letters, digits, '.', '_' or '-'"),
 )
+
+# The money pages (pools, funds, donations, imports).
+FUND_KINDS = (N_("general"), N_("community"), N_("special"), N_("named"))
+ENTRY_KINDS = (N_("donation"), N_("allocation"), N_("return"), N_("grant"), N_("disbursement"),
+               N_("refund"), N_("reversal"), N_("adjustment"), N_("opening"), N_("closing"),
+               N_("hold_commit"))
+DONOR_KINDS = (N_("individual"), N_("enterprise"), N_("foundation"), N_("platform"),
+               N_("government"))
+CHANNELS = (N_("bank_transfer"), N_("wechat_pay"), N_("alipay"), N_("internet_platform"),
+            N_("cash"), N_("in_kind"))
+IMPORT_STATUSES = (N_("queued"), N_("checking"), N_("importing"), N_("done"), N_("stopped"),
+                   N_("failed"))

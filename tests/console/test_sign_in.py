@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 
 import pytest
+from sqlalchemy import select
 
+from fundpool.audit.models import AuditEvent
 from tests.factories import PASSWORD
 
 
@@ -47,12 +49,16 @@ def test_wrong_password_is_refused_in_the_same_words_as_an_unknown_name(client, 
     assert client.get("/").status_code == 302
 
 
-def test_five_wrong_passwords_lock_the_account(client, admin):
+def test_five_wrong_passwords_lock_the_account_without_saying_so(client, admin, db):
     for _ in range(5):
         sign_in(client, "wang.fang", "not the password")
     response = sign_in(client, "wang.fang")
     assert response.status_code == 401
-    assert "too many wrong passwords" in response.get_data(as_text=True)
+    assert "登录名或密码错误" in response.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    with db.sessions() as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+    assert "user.locked" in actions and actions[-1] == "user.sign_in_refused"
 
 
 def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, admin, snapshot):
@@ -127,3 +133,111 @@ def test_an_admin_opens_the_pools_below_but_not_beside_their_own(client, admin):
     refused = client.get("/dashboard/440303")
     assert refused.status_code == 403
     assert "outside your scope" in refused.get_data(as_text=True)
+
+
+def test_what_someone_typed_comes_back_escaped_in_error_pages(client, admin):
+    sign_in(client, "wang.fang")
+    refused = client.get("/dashboard/<img src=x onerror=alert(1)>")
+    assert refused.status_code == 403
+    page = refused.get_data(as_text=True)
+    assert "<img src=x" not in page and "&lt;img src=x onerror=alert(1)&gt;" in page
+    percent = client.get("/dashboard/%25(x)s")
+    assert percent.status_code == 403 and "%(x)s" in percent.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("target", ["//evil.example", "/\t/evil.example", "https://evil.example/",
+                                    "/\\evil.example", "/x\r\nLocation: https://evil.example"])
+def test_after_sign_in_only_paths_on_this_site(app, admin, target):
+    client = app.test_client()
+    token = csrf_of(client.get("/sign-in").get_data(as_text=True))
+    response = client.post("/sign-in", data={"login": "wang.fang", "password": PASSWORD,
+                                             "csrf_token": token, "next": target})
+    assert response.headers["Location"] == "/"
+
+
+def test_after_sign_in_back_to_the_page_asked_for(client, admin):
+    token = csrf_of(client.get("/sign-in").get_data(as_text=True))
+    response = client.post("/sign-in", data={"login": "wang.fang", "password": PASSWORD,
+                                             "csrf_token": token, "next": "/users?x=1"})
+    assert response.headers["Location"] == "/users?x=1"
+
+
+def test_signing_out_makes_a_copied_session_cookie_worthless(app, admin):
+    mine = app.test_client()
+    sign_in(mine, "wang.fang")
+    cookie = mine.get_cookie("fundpool_session").value
+    page = mine.get("/").get_data(as_text=True)
+    mine.post("/sign-out", data={"csrf_token": csrf_of(page)})
+    thief = app.test_client()
+    thief.set_cookie("fundpool_session", cookie, domain="localhost")
+    assert thief.get("/").status_code == 302
+
+
+def test_an_admin_resets_people_below_but_not_a_peer_of_the_same_pool(app, admin, make, db):
+    make.user("li.lei", "admin", "440304001")
+    make.user("peer", "admin", "440304")
+    client = app.test_client()
+    sign_in(client, "wang.fang")
+    page = client.get("/users").get_data(as_text=True)
+    ids = dict(re.findall(r'data-login="([^"]+)">.*?/users/(\d+)/reset', page, re.DOTALL))
+    refused = client.post(f"/users/{ids['peer']}/reset", data={"csrf_token": csrf_of(page)})
+    assert refused.status_code == 403
+    assert sign_in(app.test_client(), "peer").status_code == 302
+    done = client.post(f"/users/{ids['li.lei']}/reset", data={"csrf_token": csrf_of(page)})
+    assert done.status_code == 200 and "/invite/" in done.get_data(as_text=True)
+
+
+def test_console_pages_run_only_our_own_scripts(client, admin):
+    sign_in(client, "wang.fang")
+    policy = client.get("/").headers["Content-Security-Policy"]
+    assert "script-src 'self';" in policy and "unsafe-inline" not in policy.split("style-src")[0]
+    assert "form-action 'self'" in policy
+
+
+def test_invitation_secrets_stay_out_of_the_access_log(client, caplog):
+    import logging
+    with caplog.at_level(logging.INFO, logger="fundpool.access"):
+        client.get("/invite/very-secret-value")
+    assert caplog.records and "very-secret-value" not in caplog.text
+    assert not any("very-secret-value" in str(getattr(r, "fields", "")) for r in caplog.records)
+
+
+@pytest.mark.postgres
+def test_concurrent_wrong_passwords_are_each_counted_and_one_invite_is_accepted_once(db, make):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from fundpool.audit.log import Actor
+    from fundpool.auth.users import accept_invite, invite_user
+    from fundpool.auth.users import sign_in as check
+    from fundpool.errors import FundpoolError
+    make.small_city()
+    make.user("wang.fang", "admin", "440304")
+
+    def wrong(_):
+        with db.sessions() as session:
+            try:
+                check(session, "wang.fang", "not the password")
+            except FundpoolError:
+                session.commit()
+    with ThreadPoolExecutor(8) as pool:
+        list(pool.map(wrong, range(8)))
+    with db.sessions() as session:
+        actions = session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("user.locked") == 1
+    assert actions.count("user.sign_in_refused") == 3
+
+    with db.transaction() as session:
+        _user, secret = invite_user(session, Actor("test"), None, login="li.lei",
+                                    display_name="李雷", role="admin", pool_code="440304001")
+
+    def accept(password):
+        with db.sessions() as session:
+            try:
+                accept_invite(session, secret, password)
+                session.commit()
+                return "accepted"
+            except FundpoolError:
+                return "refused"
+    with ThreadPoolExecutor(2) as pool:
+        results = sorted(pool.map(accept, ["first pass phrase", "second pass phrase"]))
+    assert results == ["accepted", "refused"]

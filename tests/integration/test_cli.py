@@ -88,6 +88,9 @@ def test_the_first_administrator_is_invited_from_the_command_line(run):
     again = run("users", "invite", "wang.fang", "--name", "王芳", "--role", "admin",
                 "--pool", "440304")
     assert again.exit_code == 2 and "is taken" in again.output
+    reset = run("users", "reset", "Wang.Fang")
+    assert reset.exit_code == 0 and "/invite/" in reset.output
+    assert run("users", "reset", "nobody").exit_code == 2
 
 
 def test_demo_loads_shenzhen_and_serves_it(tmp_path):

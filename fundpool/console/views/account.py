@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import re
+from urllib.parse import urlsplit
+
 from flask import current_app, redirect, render_template, request, session, url_for
 
 from fundpool.api.requests import db_session
@@ -11,6 +14,8 @@ from fundpool.console.blueprint import bp
 from fundpool.console.i18n import LANGUAGES
 from fundpool.console.signin import end_session, start_session, viewer
 from fundpool.errors import FundpoolError
+
+SAFE_PATH = re.compile(r"/[A-Za-z0-9/_.~%?=&+-]*")
 
 
 @bp.route("/sign-in", methods=["GET", "POST"])
@@ -77,7 +82,12 @@ class _Mismatch:
 
 
 def _local(target: str | None) -> str:
-    """Only paths on this site: an open redirect would help phishing."""
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("console.dashboard")
+    """Only a path on this site: an open redirect would help phishing. Browsers read
+    ``//host``, ``/\\host`` and paths with tabs or newlines as other sites, so any of those,
+    or anything with a scheme or host, sends the person to the dashboard instead."""
+    if not target or not SAFE_PATH.fullmatch(target) or target.startswith("//"):
+        return url_for("console.dashboard")
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return url_for("console.dashboard")
+    return target

@@ -37,10 +37,13 @@ def users():
 @signed_in
 def reset_user(user_id: int):
     who = _admin()
-    secret, error = write(lambda session: reset_access(session, who, get_user(session, user_id)))
+    secret, error = write(lambda session: reset_access(session, who.actor, who,
+                                                       get_user(session, user_id)))
+    if error is not None:
+        raise error
     people = list_users(db_session(), who)
     return render_template("console/users.html", people=people, roles=ROLES,
-                           link=_link(secret) if secret else None, error=error, form={},
+                           link=_link(secret), error=None, form={},
                            reset_login=get_user(db_session(), user_id).login)
 
 

@@ -16,6 +16,9 @@ ADMIN, FOUNDATION, AUDITOR = "admin", "foundation", "auditor"
 NAV: list[tuple[str, object, tuple[str, ...]]] = [
     ("console.dashboard", _l("Dashboard"), (ADMIN, AUDITOR)),
     ("console.users", _l("People"), (ADMIN,)),
+    # The money pages: record a donation, import a donations file.
+    ("console.new_donation", _l("Record a donation"), (ADMIN,)),
+    ("console.new_import", _l("Import donations"), (ADMIN,)),
     ("console.trial_balance", _l("Trial balance"), (AUDITOR, ADMIN)),
     ("console.activity", _l("Activity statement"), (AUDITOR, ADMIN)),
     ("console.exports", _l("Ledger exports"), (AUDITOR, ADMIN)),

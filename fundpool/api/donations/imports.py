@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import threading
-
 import marshmallow as ma
 from flask import current_app, request
 from flask.views import MethodView
@@ -15,10 +13,8 @@ from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
 from fundpool.api.uploads import display_name, save_upload
 from fundpool.auth.principal import require_role
-from fundpool.donations.importer import Settings
-from fundpool.donations.jobs import run_job
-from fundpool.donations.models import CHANNELS, ImportJob
-from fundpool.errors import Forbidden, NotFound
+from fundpool.donations import jobs
+from fundpool.donations.models import CHANNELS
 from fundpool.ledger.money import parse_amount
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports",
@@ -80,21 +76,15 @@ class Imports(MethodView):
         upload = files["file"]
         path = save_upload(upload)
         viewer = principal()
-        settings = Settings(
-            channel=form["channel"], strict=form["strict"], expected_rows=form["expect_rows"],
-            expected_total=None if form["expect_total"] is None else parse_amount(
-                form["expect_total"], "CNY", "expect_total"),
-            may_write=lambda fund: viewer.covers(fund.pool.code))
+        settings = jobs.settings_for(
+            viewer, form["channel"], form["strict"], form["expect_rows"],
+            None if form["expect_total"] is None else parse_amount(
+                form["expect_total"], "CNY", "expect_total"))
         session = db_session()
-        job = ImportJob(file_name=display_name(upload), channel=form["channel"],
-                        strict=form["strict"], created_by=viewer.actor.name,
-                        token_id=viewer.token_id)
-        session.add(job)
+        job = jobs.queue_job(session, viewer, display_name(upload), settings)
         session.commit()
-        worker = threading.Thread(target=run_job, args=(database(), viewer.actor, job.id, path,
-                                                        settings), daemon=True)
+        worker = jobs.start_job(database(), viewer, job.id, path, settings)
         current_app.extensions.setdefault("fundpool.import_threads", []).append(worker)
-        worker.start()
         return job
 
 
@@ -104,10 +94,4 @@ class ImportById(MethodView):
     @documents_errors(blp, 403, 404)
     def get(self, job_id):
         """Progress (rows done of rows total) and, once finished, the report."""
-        job = db_session().get(ImportJob, job_id)
-        if job is None:
-            raise NotFound(f"there is no import {job_id}", "job_id")
-        viewer = principal()
-        if viewer.role != "auditor" and not viewer.is_root_admin and job.token_id != viewer.token_id:
-            raise Forbidden("this import was started by another token")
-        return job
+        return jobs.readable_job(db_session(), principal(), job_id)

@@ -1,0 +1,75 @@
+"""The administrator's fund page: its money, its statement for a period, its balance over
+time and where its money came from and went (charts whose figures are also in tables).
+
+The figures come from the core reports (statements.py, fund_uses.py, fund_flows.py); this
+module only reads the period asked for, checks who may look and shapes the chart data."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+
+from fundpool.api.requests import db_session
+from fundpool.auth.scope import require_fund_reader
+from fundpool.console.blueprint import bp
+from fundpool.console.signin import signed_in, viewer
+from fundpool.funds.service import get_fund
+from fundpool.ledger.money import format_amount
+from fundpool.ledger.posting import today
+from fundpool.reports.fund_flows import Flow, balance_points, fund_flows, fund_line
+from fundpool.reports.fund_uses import fund_uses
+from fundpool.reports.periods import parse_day, report_period
+from fundpool.reports.statements import statement
+
+
+@bp.route("/funds/<code>")
+@signed_in
+def fund(code: str):
+    session = db_session()
+    found = get_fund(session, code, "code")
+    require_fund_reader(session, viewer(), found, "code")
+    date_from, date_to = report_period(parse_day(request.args.get("from"), "from"),
+                                       parse_day(request.args.get("to"), "to"), today())
+    shown = statement(session, found, date_from, date_to)
+    points = {part.currency: balance_points(part, date_from, date_to)
+              for part in shown.currencies}
+    flows = fund_flows(session, found, fund_uses(session, found))
+    chart = {"balance": [{"currency": currency, "points": [
+                 [point.day.isoformat(), format_amount(point.balance, currency)]
+                 for point in series]} for currency, series in points.items()],
+             "flows": _sankey(flows), "labels": {"balance": _("Balance"), "yuan": _("yuan")}}
+    return render_template("console/fund.html", fund=found, line=fund_line(session, found),
+                           statement=shown, points=points, flows=flows, chart=chart,
+                           date_from=date_from, date_to=date_to, flow_label=flow_label)
+
+
+def flow_label(end: tuple[str, str, str]) -> str:
+    """What an end of a flow band is called on the page (data names as they are)."""
+    kind, _key, name = end
+    if kind == "other_donors":
+        return _("Other donors")
+    if kind == "kept":
+        return _("Still in the fund")
+    if kind == "fund_in":
+        return _("From %(name)s", name=name)
+    if kind == "fund_out":
+        return _("To %(name)s", name=name)
+    if kind == "project":
+        return _("Project: %(name)s", name=name)
+    return name
+
+
+def _sankey(flows: list[Flow]) -> dict:
+    """Nodes named by a unique id (a sankey joins bands by name) with their label apart."""
+    nodes: dict[str, str] = {}
+    links = []
+    for flow in flows:
+        ends = []
+        for end in (flow.source, flow.target):
+            node = f"{end[0]}:{end[1]}"
+            nodes.setdefault(node, flow_label(end))
+            ends.append(node)
+        links.append({"source": ends[0], "target": ends[1],
+                      "value": format_amount(flow.amount, "CNY")})
+    return {"nodes": [{"name": node, "label": label} for node, label in nodes.items()],
+            "links": links}

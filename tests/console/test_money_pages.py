@@ -1,0 +1,295 @@
+"""The administrator's money pages: a pool, a fund (statement, charts), recording a
+donation with its receipt, and importing a donations file."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+
+import pytest
+
+from fundpool.donations import receipts, service
+from fundpool.funds.allocation import allocate
+from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
+from fundpool.ledger.posting import today
+from fundpool.pools.service import get_pool
+from tests.console.test_sign_in import csrf_of, sign_in
+from tests.factories import ACTOR
+from tests.integration.test_import import SAMPLE
+
+STREET, ELDER, LUOHU = "440304001", "ELDER-440304001", "440303001"
+
+
+@pytest.fixture
+def scene(db, shenzhen, make):
+    """张三 gives ELDER 5,000.00 and 李四 the street's general fund 2,000.00, of which
+    500.00 goes on to ELDER; the street has a receipt book of 100 numbers."""
+    make.user("wang.fang", "admin", "440304")
+    make.user("li.lei", "admin", "440303")
+    make.user("shen.ji", "auditor")
+    with db.transaction() as session:
+        create_fund(session, ACTOR, NewFund(
+            code=ELDER, name="长者关爱基金", kind="special", pool_code=STREET, restricted=True,
+            restriction=Restriction(categories=("elderly_in_difficulty",))))
+        receipts.register_book(session, ACTOR, get_pool(session, STREET), "44030426",
+                               "0000000001", "0000000100")
+        for name, fund, amount, ref in (("张三", ELDER, 5_000_00, "B-1"),
+                                        ("李四", STREET, 2_000_00, "B-2")):
+            donor = service.create_donor(session, ACTOR, service.NewDonor("individual", name))
+            service.record_donation(session, ACTOR, service.NewDonation(
+                donor_id=donor.id, fund=get_fund(session, fund), amount=amount, currency="CNY",
+                channel="bank_transfer", channel_ref=ref, received_date=today(),
+                issue_receipt=False))
+        allocate(session, ACTOR, get_fund(session, STREET), get_fund(session, ELDER), 500_00,
+                 "CNY", today(), "助老")
+    return shenzhen
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def test_the_pool_page_shows_its_funds_money_and_recent_entries(client, scene):
+    sign_in(client, "wang.fang")
+    page = text(client.get(f"/pools/{STREET}"))
+    assert "南园街道" in page
+    elder = re.search(rf'<tr data-fund="{ELDER}">.*?</tr>', page, re.DOTALL).group(0)
+    assert "长者关爱基金" in elder and "¥5,500.00" in elder and "限定" in elder
+    assert f'href="/funds/{ELDER}"' in elder
+    general = re.search(rf'<tr data-fund="{STREET}">.*?</tr>', page, re.DOTALL).group(0)
+    assert "¥1,500.00" in general and "非限定" in general
+    assert "滨河社区" in page  # the pools below
+    assert page.count("<tr data-entry=") == 3 and "助老" in page
+
+
+def test_the_pool_page_pages_its_entries_newest_first(client, scene, monkeypatch):
+    monkeypatch.setattr("fundpool.console.views.pools.ENTRIES_PER_PAGE", 2)
+    sign_in(client, "wang.fang")
+    first = text(client.get(f"/pools/{STREET}"))
+    ids = [int(i) for i in re.findall(r'<tr data-entry="(\d+)"', first)]
+    assert ids == sorted(ids, reverse=True) and len(ids) == 2
+    older = re.search(r'href="(/pools/440304001\?before=\d+)"', first).group(1)
+    rest = [int(i) for i in re.findall(r'<tr data-entry="(\d+)"', text(client.get(older)))]
+    assert len(rest) == 1 and rest[0] < min(ids)
+
+
+def test_pools_outside_an_admins_subtree_are_refused_auditors_read_all(app, client, scene):
+    sign_in(client, "li.lei")
+    refused = client.get(f"/pools/{STREET}")
+    assert refused.status_code == 403 and "outside your scope" in text(refused)
+    assert client.get(f"/funds/{ELDER}").status_code == 403
+    assert client.get("/pools/449999").status_code == 404
+    auditor = app.test_client()
+    sign_in(auditor, "shen.ji")
+    assert "长者关爱基金" in text(auditor.get(f"/pools/{STREET}"))
+    assert auditor.get(f"/funds/{ELDER}").status_code == 200
+
+
+def test_the_fund_page_shows_its_statement_and_chart_data(client, scene):
+    sign_in(client, "wang.fang")
+    page = text(client.get(f"/funds/{ELDER}"))
+    statement = re.search(r'<table data-statement="CNY">.*?</table>', page, re.DOTALL).group(0)
+    assert "张三" in statement and "¥5,000.00" in statement
+    assert re.search(r'data-figure="opening">¥0.00<', statement)
+    assert re.search(r'data-figure="closing">¥5,500.00<', statement)
+    data = json.loads(re.search(r'<script type="application/json" id="fund-chart-data">(.*?)'
+                                r'</script>', page, re.DOTALL).group(1))
+    assert data["balance"][0]["points"][-1][1] == "5500.00"
+    labels = {node["label"] for node in data["flows"]["nodes"]}
+    assert {"张三", "长者关爱基金", "来自 南园街道资金池", "基金余存"} <= labels
+    assert {(link["value"]) for link in data["flows"]["links"]} == {"5000.00", "500.00",
+                                                                    "5500.00"}
+    flows = re.search(r'<table data-flows>.*?</table>', page, re.DOTALL).group(0)
+    assert "张三" in flows and "¥5,500.00" in flows
+    assert "fund_charts.js" in page and "echarts-5.6.0.min.js" in page
+
+
+def test_the_fund_page_flows_of_the_general_fund_go_on_to_the_fund_it_allocated_to(client,
+                                                                                   scene):
+    sign_in(client, "wang.fang")
+    flows = re.search(r'<table data-flows>.*?</table>', text(client.get(f"/funds/{STREET}")),
+                      re.DOTALL).group(0)
+    assert re.search(r'<tr data-flow="fund-fund_out"><td>南园街道资金池</td><td>转入 长者关爱基金'
+                     r'</td><td class="num">¥500.00</td>', flows)
+
+
+def test_the_fund_page_takes_a_period_and_refuses_a_bad_one(client, scene):
+    sign_in(client, "wang.fang")
+    day = today()
+    earlier = text(client.get(f"/funds/{ELDER}?from=2020-01-01&to=2020-12-31"))
+    assert re.search(r'data-figure="closing">¥0.00<', earlier) and "张三" not in \
+        re.search(r'<table data-statement="CNY">.*?</table>', earlier, re.DOTALL).group(0)
+    bad = client.get(f"/funds/{ELDER}?from=yesterday&to={day.isoformat()}")
+    assert bad.status_code == 422 and "YYYY-MM-DD" in text(bad)
+    backwards = client.get(f"/funds/{ELDER}?from={day.isoformat()}&to=2020-01-01")
+    assert backwards.status_code == 422
+
+
+def donation_form(client, **changes) -> dict[str, str]:
+    page = text(client.get("/donations/new"))
+    form = {"csrf_token": csrf_of(page), "fund": ELDER, "donor_name": "赵六",
+            "donor_kind": "individual", "amount": "1,234.56".replace(",", ""),
+            "channel": "bank_transfer", "channel_ref": "BANK-777",
+            "received_date": today().isoformat(), "purpose": "助老", "issue_receipt": "on"}
+    form.update(changes)
+    return {key: value for key, value in form.items() if value is not None}
+
+
+def test_a_recorded_donation_shows_its_receipt_and_the_funds_new_balance(client, scene):
+    sign_in(client, "wang.fang")
+    assert 'name="amount"' in text(client.get(f"/donations/new?fund={ELDER}"))
+    response = client.post("/donations/new", data=donation_form(client))
+    assert response.status_code == 302
+    assert re.fullmatch(r"/donations/\d+", response.headers["Location"])
+    page = text(client.get(response.headers["Location"]))
+    assert "赵六" in page and "¥1,234.56" in page
+    assert re.search(r'data-figure="receipt-code">44030426<', page)
+    assert re.search(r'data-figure="receipt-number">0000000001<', page)
+    assert re.search(r'data-figure="balance">¥6,734.56<', page)
+    fund = text(client.get(f"/funds/{ELDER}"))
+    assert re.search(r'data-figure="available">¥6,734.56<', fund)
+
+
+def test_an_anonymous_donation_without_receipt(client, scene):
+    sign_in(client, "wang.fang")
+    response = client.post("/donations/new", data=donation_form(
+        client, donor_name="", donor_anonymous="on", issue_receipt=None))
+    page = text(client.get(response.headers["Location"]))
+    assert "匿名捐赠人" in page and "未开具票据" in page
+
+
+@pytest.mark.parametrize(("changes", "field", "words"), [
+    ({"amount": "12.345"}, "amount", "amount"),
+    ({"amount": "abc"}, "amount", "amount"),
+    ({"channel_ref": ""}, "channel_ref", "reference"),
+    ({"received_date": "27/11/2026"}, "received_date", "YYYY-MM-DD"),
+    ({"donor_name": ""}, "donor_name", "name"),
+    ({"fund": "NO-SUCH-FUND"}, "fund", "NO-SUCH-FUND"),
+    ({"channel_ref": "B-1"}, "channel_ref", "already recorded"),
+])
+def test_bad_donation_input_is_shown_beside_the_field_and_changes_nothing(
+        client, scene, snapshot, changes, field, words):
+    sign_in(client, "wang.fang")
+    form = donation_form(client, **changes)
+    before = snapshot()
+    response = client.post("/donations/new", data=form)
+    assert response.status_code == 422
+    beside = re.search(rf'<p class="error" id="e-{field}">(.*?)</p>', text(response), re.DOTALL)
+    assert beside and words in beside.group(1)
+    assert f'value="{form.get("purpose")}"' in text(response)  # what was typed is kept
+    assert snapshot() == before
+
+
+def test_a_donation_without_receipt_numbers_left_changes_nothing(client, db, scene, snapshot):
+    with db.transaction() as session:
+        pool = get_pool(session, STREET)
+        for book in receipts.list_books(session, pool.id):
+            book.next_number = book.last_number + 1
+    sign_in(client, "wang.fang")
+    form = donation_form(client)
+    before = snapshot()
+    response = client.post("/donations/new", data=form)
+    assert response.status_code == 422 and "receipt book" in text(response)
+    assert snapshot() == before
+
+
+def test_donations_outside_scope_or_by_non_admins_are_refused_and_change_nothing(
+        app, client, scene, snapshot):
+    sign_in(client, "wang.fang")
+    form = donation_form(client, fund=LUOHU)
+    before = snapshot()
+    response = client.post("/donations/new", data=form)
+    assert response.status_code == 403 and "outside your scope" in text(response)
+    assert snapshot() == before
+    auditor = app.test_client()
+    sign_in(auditor, "shen.ji")
+    assert auditor.get("/donations/new").status_code == 403
+    assert auditor.get("/imports/new").status_code == 403
+    menu = text(auditor.get("/"))
+    assert "/donations/new" not in menu and "/imports/new" not in menu
+    admin_menu = text(client.get("/"))
+    assert 'href="/donations/new"' in admin_menu and 'href="/imports/new"' in admin_menu
+
+
+def finish(app):
+    for worker in app.extensions.get("fundpool.import_threads", []):
+        worker.join(timeout=120)
+
+
+def upload(client, content: bytes, name: str = "giving-day.csv", **form):
+    page = text(client.get("/imports/new"))
+    data = {"csrf_token": csrf_of(page), "channel": "internet_platform",
+            "file": (io.BytesIO(content), name), **form}
+    return client.post("/imports/new", data=data, content_type="multipart/form-data")
+
+
+def test_an_uploaded_file_is_imported_and_its_report_shown(app, client, scene):
+    sign_in(client, "wang.fang")
+    started = upload(client, SAMPLE.read_bytes(), expect_rows="5")
+    assert started.status_code == 302
+    location = started.headers["Location"]
+    assert re.fullmatch(r"/imports/\d+", location)
+    finish(app)
+    status = client.get(f"{location}/status").json
+    assert status == {"status": "done", "label": "已完成", "rows_done": 5, "rows_total": 5,
+                      "finished": True}
+    page = text(client.get(location))
+    assert re.search(r'<progress id="import-progress" max="5" value="5">', page)
+    assert re.search(r'data-figure="imported">5<', page)
+    assert re.search(r'data-figure="duplicates">0<', page)
+    assert "import_progress.js" not in page  # nothing left to watch
+    again = upload(client, SAMPLE.read_bytes())
+    finish(app)
+    report = text(client.get(again.headers["Location"]))
+    assert re.search(r'data-figure="duplicates">5<', report)
+    assert "TX202609090000001" in report
+
+
+def test_bad_rows_are_listed_with_their_reasons(app, client, scene):
+    sign_in(client, "wang.fang")
+    body = ("transaction_id,time,amount,donor_name,fund_code,purpose\n"
+            "T-1,2026-09-09 10:00:00,10.00,小王,440304001,x\n"
+            "T-2,2026-09-09 10:00:00,-3,小李,440304001,x\n"
+            f"T-3,2026-09-09 10:00:00,5.00,小张,{LUOHU},x\n")
+    started = upload(client, body.encode())
+    finish(app)
+    page = text(client.get(started.headers["Location"]))
+    assert re.search(r'data-figure="imported">1<', page)
+    assert re.search(r'data-figure="rejected">2<', page)
+    rejected = re.search(r'<table data-report="rejected">.*?</table>', page, re.DOTALL).group(0)
+    assert ">3<" in rejected and ">4<" in rejected
+
+
+def test_a_running_import_page_polls_its_status(app, client, scene, db):
+    from fundpool.donations.models import ImportJob
+    with db.transaction() as session:
+        job = ImportJob(file_name="x.csv", channel="internet_platform", strict=False,
+                        created_by="test", token_id=None, status="importing", rows_total=10,
+                        rows_done=4)
+        session.add(job)
+        session.flush()
+        job_id = job.id
+    sign_in(client, "shen.ji")
+    page = text(client.get(f"/imports/{job_id}"))
+    assert re.search(r'<progress id="import-progress" max="10" value="4">', page)
+    assert "import_progress.js" in page and f'data-status-url="/imports/{job_id}/status"' in page
+    assert client.get(f"/imports/{job_id}/status").json["finished"] is False
+
+
+def test_bad_uploads_change_nothing_and_others_cannot_watch_an_import(app, client, scene,
+                                                                        snapshot):
+    sign_in(client, "wang.fang")
+    before = snapshot()
+    wrong_kind = upload(client, b"x", name="data.pdf")
+    assert wrong_kind.status_code == 422 and 'id="e-file"' in text(wrong_kind)
+    wrong_channel = upload(client, b"x", channel="carrier-pigeon")
+    assert wrong_channel.status_code == 422 and 'id="e-channel"' in text(wrong_channel)
+    assert upload(client, b"x", expect_total="1.234").status_code == 422
+    assert snapshot() == before
+    started = upload(client, SAMPLE.read_bytes())
+    finish(app)
+    other = app.test_client()
+    sign_in(other, "li.lei")
+    assert other.get(started.headers["Location"]).status_code == 403
+    assert other.get(started.headers["Location"] + "/status").status_code == 403

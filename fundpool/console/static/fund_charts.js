@@ -13,6 +13,7 @@
     });
     var chart = echarts.init(element);
     chart.setOption({
+      animation: false,
       tooltip: { trigger: "axis" },
       legend: { show: series.length > 1 },
       grid: { left: 64, right: 16, top: 24, bottom: 32 },
@@ -28,6 +29,7 @@
     data.flows.nodes.forEach(function (node) { labels[node.name] = node.label; });
     var chart = echarts.init(element);
     chart.setOption({
+      animation: false,
       tooltip: {
         trigger: "item",
         formatter: function (p) {

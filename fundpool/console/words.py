@@ -34,3 +34,14 @@ CHANNELS = (N_("bank_transfer"), N_("wechat_pay"), N_("alipay"), N_("internet_pl
             N_("cash"), N_("in_kind"))
 IMPORT_STATUSES = (N_("queued"), N_("checking"), N_("importing"), N_("done"), N_("stopped"),
                    N_("failed"))
+MONEY_MESSAGES = (
+    N_("the channel's own reference is required"),
+    N_("a donor needs a name unless anonymous"),
+    N_("this pool has no receipt numbers left; register the next receipt book drawn from the "
+       "finance authority"),
+    N_("choose a .csv or .xlsx file"),
+    N_("the file must be .csv or .xlsx"),
+    N_("the stated number of rows is a whole number"),
+    N_("this import was started by another token"),
+    N_("unexpected error; see the service log"),
+)

@@ -162,9 +162,9 @@ def test_an_anonymous_donation_without_receipt(client, scene):
 @pytest.mark.parametrize(("changes", "field", "words"), [
     ({"amount": "12.345"}, "amount", "amount"),
     ({"amount": "abc"}, "amount", "amount"),
-    ({"channel_ref": ""}, "channel_ref", "reference"),
+    ({"channel_ref": ""}, "channel_ref", "请填写渠道自身的流水号"),
     ({"received_date": "27/11/2026"}, "received_date", "YYYY-MM-DD"),
-    ({"donor_name": ""}, "donor_name", "name"),
+    ({"donor_name": ""}, "donor_name", "须填写姓名或名称"),
     ({"fund": "NO-SUCH-FUND"}, "fund", "NO-SUCH-FUND"),
     ({"channel_ref": "B-1"}, "channel_ref", "already recorded"),
 ])
@@ -190,7 +190,7 @@ def test_a_donation_without_receipt_numbers_left_changes_nothing(client, db, sce
     form = donation_form(client)
     before = snapshot()
     response = client.post("/donations/new", data=form)
-    assert response.status_code == 422 and "receipt book" in text(response)
+    assert response.status_code == 422 and "票据号码已用完" in text(response)
     assert snapshot() == before
 
 

@@ -1,5 +1,5 @@
 """In a real browser: an administrator opens a matching run, reads why, approves a match, and
-sees the proposal funded and its money held on the grant list."""
+sees the proposal funded and its money held on the grant and on the fund's page."""
 
 from __future__ import annotations
 
@@ -25,5 +25,8 @@ def test_admin_approves_a_match_and_sees_the_money_held(page, db, scene, shots):
     page.screenshot(path=shots / "matching-approved.png", full_page=True)
     match.get_by_role("link", name="资助").click()
     expect(page.locator("[data-figure=held]")).to_have_text("¥1,200.00")
+    page.locator("tr[data-fund]").get_by_role("link").click()
+    expect(page.locator("[data-figure=held]")).to_have_text("¥1,200.00")
+    expect(page.locator("[data-figure=available]")).to_have_text("¥1,800.00")
     page.get_by_role("navigation", name="主菜单").get_by_role("link", name="项目储备库").click()
     expect(page.locator("tr[data-proposal]")).to_contain_text("已资助")

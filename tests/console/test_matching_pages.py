@@ -270,6 +270,23 @@ def test_rejecting_a_match_asks_for_a_reason(client, scene, snapshot):
     assert 'data-field="status">已拒绝' in page and "需求已由社区解决" in page
 
 
+def test_a_match_of_an_older_run_cannot_be_approved(client, scene, snapshot):
+    signed(client, "street")
+    old = page_of(client, f"/matching/runs/{run_now(client)}")
+    newer = page_of(client, f"/matching/runs/{run_now(client)}")
+    assert "已被取代" in page_of(client, f"/matching/runs/{match_run(old)}")
+    before = snapshot()
+    stale = client.post(f"/matching/matches/{match_id(old)}/approve",
+                        data={"csrf_token": csrf_of(newer)})
+    assert stale.status_code == 409
+    assert "decide on the newest run" in stale.get_data(as_text=True)
+    assert snapshot() == before
+
+
+def match_run(page: str) -> int:
+    return int(re.search(r"<h1>第 (\d+) 次运行", page).group(1))
+
+
 # Grants --------------------------------------------------------------------------------
 
 @pytest.fixture
@@ -297,6 +314,8 @@ def test_a_grant_shows_what_each_fund_holds_and_pays_in_instalments(client, appr
     assert "<small>已完成</small>" in page and "已服务" in page and "支付分期款" not in page
     assert f'data-grant="{approved}"' in page_of(client, "/grants?status=completed")
     assert f'data-grant="{approved}"' not in page_of(client, "/grants?status=approved")
+    english = page_of(client, f"/grants/{approved}?lang=en")
+    assert "What each fund holds and has paid" in english and "Pay an instalment" not in english
 
 
 @pytest.mark.parametrize("amount", ["abc", "0.00", "1200.01", "1.001", ""])

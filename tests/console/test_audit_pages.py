@@ -157,3 +157,16 @@ def test_a_foundation_reads_no_pool_report_and_exports_nothing(client, scene):
     for url in ("/audit/trial-balance", "/audit/activity", "/audit/exports",
                 f"/audit/exports/ledger?from={scene.day}&to={scene.day}"):
         assert client.get(url).status_code == 403, url
+
+
+@pytest.mark.parametrize("kind,start", [("jsonl", b'{"entry_id"'), ("xlsx", b"PK"),
+                                        ("beancount", b'option "title"')])
+def test_the_ledger_downloads_in_every_format(client, scene, kind, start):
+    sign_in(client, "shen.ji")
+    day = scene.day.isoformat()
+    with client.get(f"/audit/exports/ledger?from={day}&to={day}&format={kind}") as response:
+        assert response.status_code == 200
+        assert f"ledger-all-{day}-{day}.{kind}" in response.headers["Content-Disposition"]
+        assert response.get_data().startswith(start)
+    unknown = client.get(f"/audit/exports/ledger?from={day}&to={day}&format=pdf")
+    assert unknown.status_code == 422

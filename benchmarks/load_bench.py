@@ -17,12 +17,14 @@ settings). Then, taking turns for ``--rounds`` rounds of ``--seconds`` each:
 
 It prints each side's rate and p50/p99 latency, the ratio, PASS/FAIL against the targets
 (service ≥ 0.5 of raw, p99 < 100 ms), how busy the machine was, and with ``--profile`` a
-cProfile of the first gunicorn worker over the service rounds. Exit 1 if a target fails.
+cProfile (CPU time) of the first gunicorn worker over the service rounds. Exit 1 if a target
+fails.
 """
 
 from __future__ import annotations
 
 import argparse
+import cProfile
 import hashlib
 import http.client
 import json
@@ -165,13 +167,16 @@ class Bench:
             self.server.wait(timeout=60)
 
 
+# CPU time, not wall time: on a busy machine a request mostly waits for its turn on a core,
+# and a wall-clock profile shows that wait inside whatever call happened to be running.
 PROFILE_HOOKS = """
 import cProfile as _cProfile
+import time as _time
 _profile = {{}}
 
 def pre_request(worker, req):
     if worker.age == 1 and "p" not in _profile:  # the first worker, once its app is loaded
-        _profile["p"] = _cProfile.Profile()
+        _profile["p"] = _cProfile.Profile(_time.process_time)
         _profile["p"].enable()
 
 def worker_exit(server, worker):
@@ -344,6 +349,63 @@ def raw_round(writers: list[RawWriter], seconds: float) -> tuple[int, list[float
     return run_threads(len(writers), seconds, lambda n: writers[n].write(n))
 
 
+def in_process(bench: Bench, token: str, street: str, donor: int, count: int) -> None:
+    """The same request without gunicorn or HTTP: the app in this process (Flask's test
+    client) on the same database, one donation at a time. Prints the statements one
+    donation sends, the CPU per donation of this process and of its database backend, and a
+    cProfile (CPU time) of ``count`` more."""
+    from fundpool import create_app
+    app = create_app({"database_url": bench.url, "secret_key": uuid.uuid4().hex,
+                      "log_level": "WARNING", "instance_folder": str(bench.workdir)})
+    client = app.test_client()
+
+    def give() -> None:
+        ref = uuid.uuid4().hex
+        response = client.post("/api/v1/donations", headers={
+            "Authorization": f"Bearer {token}", "Idempotency-Key": ref}, json={
+            "donor_id": donor, "fund": street, "amount": f"{AMOUNT // 100}.00",
+            "channel": "bank_transfer", "channel_ref": f"INPROC-{ref}", "received_date": today(),
+            "purpose": "压测", "issue_receipt": True})
+        if response.status_code != 201:
+            raise RuntimeError(f"donation answered {response.status_code}: {response.json}")
+
+    for _ in range(50):
+        give()
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def counted(cursor, query, *args, **kwargs):
+        sent.append(" ".join(str(query).split())[:100])
+        return execute(cursor, query, *args, **kwargs)
+
+    psycopg.Cursor.execute = counted
+    try:
+        give()
+    finally:
+        psycopg.Cursor.execute = execute
+    print(f"\nin process: one donation sends {len(sent)} statements (besides BEGIN and COMMIT):")
+    for text in sent:
+        print(f"    {text}")
+    backends = processes(lambda cmd, ppid: cmd.startswith("postgres:") and bench.name in cmd)
+    began, cpu, server = time.perf_counter(), time.process_time(), cpu_of(backends)
+    for _ in range(count):
+        give()
+    wall, cpu = time.perf_counter() - began, time.process_time() - cpu
+    server = cpu_of(backends) - server
+    print(f"{count} donations: {1000 * wall / count:.2f} ms wall, {1000 * cpu / count:.2f} ms "
+          f"CPU in this process and {1000 * server / count:.2f} ms in the backend, each; "
+          f"load average {os.getloadavg()[0]:.1f}")
+    profile = cProfile.Profile(time.process_time)
+    profile.enable()
+    for _ in range(count):
+        give()
+    profile.disable()
+    print(f"profile of {count} more (CPU time), by cumulative time:")
+    pstats.Stats(profile).sort_stats("cumulative").print_stats(r"fundpool|flask_smorest"
+                                                                r"|session.py.*(commit|flush)", 40)
+    app.extensions["fundpool.db"].engine.dispose()
+
+
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
@@ -357,6 +419,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=20)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--profile", action="store_true")
+    parser.add_argument("--in-process", type=int, metavar="N", help="instead of the load "
+                        "test: N donations through the app in this process, then N profiled")
     args = parser.parse_args(argv)
     print(f"load bench: {args.workers} gunicorn workers and as many clients / connections, "
           f"{args.rounds} rounds of {args.seconds:.0f} s each side; {platform.node()}, "
@@ -366,6 +430,9 @@ def main(argv: list[str] | None = None) -> int:
         bench.create()
         try:
             token, streets, donor, token_id = load(bench)
+            if args.in_process:
+                in_process(bench, token, streets[0], donor, args.in_process)
+                return 0
             bench.serve(profile=args.profile)
             service_round(bench, token, streets, donor, 3)  # warm every worker up
             writers = [RawWriter(bench.dsn, street, donor, token_id) for street in streets]
@@ -408,7 +475,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"load average at the end {os.getloadavg()[0]:.1f}")
         profile = Path(workdir) / "worker.prof"
         if args.profile and profile.exists():
-            print("\nprofile of the first gunicorn worker (service rounds), by cumulative time:")
+            print("\nprofile of the first gunicorn worker (service rounds, CPU time), by "
+                  "cumulative time:")
             pstats.Stats(str(profile)).sort_stats("cumulative").print_stats(30)
             print("by own time:")
             pstats.Stats(str(profile)).sort_stats("tottime").print_stats(20)

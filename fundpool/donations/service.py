@@ -8,9 +8,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, object_session
+from sqlalchemy.orm import Session, lazyload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fundpool.audit.log import Actor, record
@@ -44,6 +44,11 @@ _LOOKUPS = select(
     select(Donation.id).where(Donation.channel == bindparam("channel"),
                               Donation.channel_ref == bindparam("channel_ref")).scalar_subquery(),
 ).where(Donor.id == bindparam("donor_id"))
+
+
+#: A new gift comes back from its INSERT whole; its relations are set from what is in hand
+#: (``_as_recorded``), not loaded.
+_INSERT = insert(Donation).returning(Donation).options(lazyload("*"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -135,16 +140,8 @@ def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorde
     entry = post_entry(session, actor, NewEntry(
         kind="donation", effective_date=new.received_date, memo=new.purpose[:500],
         external_ref=f"{new.channel}:{new.channel_ref}"[:100], metadata=metadata, lines=lines))
-    donation = Donation(donor_id=new.donor_id, fund_id=new.fund.id, amount=new.amount,
-                        currency=new.currency, channel=new.channel, channel_ref=new.channel_ref,
-                        received_date=new.received_date, purpose=new.purpose,
-                        in_kind_description=new.in_kind_description,
-                        valuation_basis=new.valuation_basis, entry_id=entry.id,
-                        pass_through_recipient=designation.recipient if designation else None,
-                        pass_through_note=designation.note if designation else None)
-    session.add(donation)
     try:
-        session.flush()
+        donation = session.scalars(_INSERT, [_row(new, designation, entry.id)]).one()
     except IntegrityError:
         raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded",
                        "channel_ref") from None
@@ -160,11 +157,22 @@ def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorde
     return Recorded(donation, warning)
 
 
+def _row(new: NewDonation, designation: PassThrough | None, entry_id: int) -> dict:
+    return {"donor_id": new.donor_id, "fund_id": new.fund.id, "amount": new.amount,
+            "currency": new.currency, "channel": new.channel, "channel_ref": new.channel_ref,
+            "received_date": new.received_date, "purpose": new.purpose,
+            "in_kind_description": new.in_kind_description,
+            "valuation_basis": new.valuation_basis, "entry_id": entry_id,
+            "pass_through_recipient": designation.recipient if designation else None,
+            "pass_through_note": designation.note if designation else None}
+
+
 def _as_recorded(session: Session, donation: Donation, donor: Donor, fund: Fund,
                  receipt: Receipt | None) -> None:
-    """Give a new gift its relations from what is in hand instead of reading it back: its
-    donor and fund, its receipt if one was taken, no payments on. (Its columns were all set
-    when it was made, or by their defaults.)"""
+    """Give a new gift its relations from what is in hand instead of reading them back: its
+    donor and fund, its receipt if one was taken, no payments on. (Its columns came back
+    from its INSERT.) The session holds unchanged objects only weakly, so without this the
+    answer would read the donor and fund again."""
     set_committed_value(donation, "donor", donor)
     if object_session(fund) is session:  # otherwise it is read in this session when asked for
         set_committed_value(donation, "fund", fund)

@@ -6,10 +6,12 @@ together, as fifo.py counts it; what is held for approved grants is not availabl
 flow of a fund (for a sankey chart) is built from the same figures as its statement and its
 uses (fund_uses.py), so the chart never tells a different story from the tables:
 
-- in: gifts to the fund, net of refunds, by donor (the largest ``top`` donors by name, the
-  rest together), and allocations received from other funds;
+- in: gifts of money to the fund, net of refunds, by donor (the largest ``top`` donors by
+  name, the rest together; gifts in kind and pass-through gifts are not the fund's money),
+  and allocations received from other funds;
 - out: allocations sent to other funds, and projects paid or held for (paid + held now);
-- what is left in the fund.
+- what is left in the fund and not held for a project (held money is still in the fund's
+  accounts, so it is counted once, as the project's).
 """
 
 from __future__ import annotations
@@ -152,7 +154,7 @@ def fund_flows(session: Session, fund: Fund, uses: FundUses, top: int = TOP_DONO
     for project in uses.projects:
         flows.append(Flow(this, ("project", str(project.match.id), project.match.proposal.title),
                           project.paid + project.held))
-    kept = next((t.in_fund for t in uses.totals if t.currency == GRANT_CURRENCY), 0)
+    kept = next((t.in_fund - t.held for t in uses.totals if t.currency == GRANT_CURRENCY), 0)
     flows.append(Flow(this, ("kept", fund.code, ""), kept))
     return _merged([flow for flow in flows if flow.amount > 0])
 
@@ -163,7 +165,7 @@ def _sources(session: Session, fund: Fund, top: int) -> list[tuple[tuple[str, st
                func.sum(Donation.amount - Donation.refunded).label("net"))
         .join(Donor, Donor.id == Donation.donor_id)
         .where(Donation.fund_id == fund.id, Donation.currency == GRANT_CURRENCY,
-               Donation.pass_through_recipient.is_(None))
+               Donation.channel != "in_kind", Donation.pass_through_recipient.is_(None))
         .group_by(Donor.id, Donor.name, Donor.anonymous)
         .order_by(func.sum(Donation.amount - Donation.refunded).desc(), Donor.id)).all()
     named = [(("donor", str(donor_id), "匿名捐赠人" if anonymous else name), int(net))

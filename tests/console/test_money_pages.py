@@ -293,3 +293,24 @@ def test_bad_uploads_change_nothing_and_others_cannot_watch_an_import(app, clien
     sign_in(other, "li.lei")
     assert other.get(started.headers["Location"]).status_code == 403
     assert other.get(started.headers["Location"] + "/status").status_code == 403
+
+
+def test_a_funds_flows_go_on_to_the_projects_it_pays_counting_held_money_once(client, db,
+                                                                              shenzhen, make):
+    """3,000.00 from 平安银行; a project of 1,200.00 approved, 500.00 of it paid: the project's
+    band is 1,200.00 (paid and held) and 1,800.00 is left in the fund."""
+    from fundpool.matching import approval, runs
+    from tests.console.test_matching_pages import scene as matching_scene
+    matching_scene.__wrapped__(db, shenzhen, make)
+    with db.transaction() as session:
+        match = runs.run_now(session, ACTOR).matches[0]
+        approval.approve(session, ACTOR, match.id)
+        approval.disburse(session, ACTOR, match.id, 500_00, today(), "第一期")
+    sign_in(client, "street")
+    flows = re.search(r'<table data-flows>.*?</table>', text(client.get(f"/funds/{STREET}")),
+                      re.DOTALL).group(0)
+    rows = re.findall(r'<tr data-flow="([a-z_-]+)"><td>(.*?)</td><td>(.*?)</td>'
+                      r'<td class="num">(.*?)</td>', flows)
+    assert rows == [("donor-fund", "平安银行", "南园街道资金池", "¥3,000.00"),
+                    ("fund-project", "南园街道资金池", "项目：滨河长者助餐", "¥1,200.00"),
+                    ("fund-kept", "南园街道资金池", "基金余存", "¥1,800.00")]

@@ -318,14 +318,17 @@ def test_a_grant_shows_what_each_fund_holds_and_pays_in_instalments(client, appr
     assert "What each fund holds and has paid" in english and "Pay an instalment" not in english
 
 
-@pytest.mark.parametrize("amount", ["abc", "0.00", "1200.01", "1.001", ""])
-def test_a_bad_instalment_is_422_and_pays_nothing(client, approved, snapshot, amount):
+@pytest.mark.parametrize("form", [
+    {"amount": "abc"}, {"amount": "0.00"}, {"amount": "1200.01"}, {"amount": "1.001"},
+    {"amount": ""}, {"amount": "1.00", "effective_date": "2026-13-01"},
+    {"amount": "1.00", "memo": "x" * 501}])
+def test_a_bad_instalment_is_422_and_pays_nothing(client, approved, snapshot, form):
     page = page_of(client, f"/grants/{approved}")
     before = snapshot()
-    response = client.post(f"/grants/{approved}/pay",
-                           data={"csrf_token": csrf_of(page), "amount": amount})
+    response = client.post(f"/grants/{approved}/pay", data={"csrf_token": csrf_of(page), **form})
     assert response.status_code == 422
-    assert 'aria-invalid="true" aria-describedby="e-amount"' in response.get_data(as_text=True)
+    field = "amount" if len(form) == 1 else next(key for key in form if key != "amount")
+    assert f'aria-invalid="true" aria-describedby="e-{field}"' in response.get_data(as_text=True)
     assert snapshot() == before
 
 

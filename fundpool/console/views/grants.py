@@ -3,17 +3,16 @@ one and has paid, and an administrator's instalment or completion — the API's 
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import redirect, render_template, request, url_for
 
 from fundpool.api.requests import db_session
 from fundpool.console.blueprint import bp
 from fundpool.console.forms import write
-from fundpool.console.signin import signed_in, viewer
+from fundpool.console.signin import signed_in
 from fundpool.console.views.matching import (
     PAGE_SIZE,
     choice,
+    decider,
     next_page,
     reader,
     status_of,
@@ -24,6 +23,9 @@ from fundpool.errors import InvalidInput
 from fundpool.ledger.money import parse_amount
 from fundpool.matching import approval
 from fundpool.matching.overview import GRANT_STATUSES, fund_money, list_grants
+from fundpool.reports.periods import parse_day
+
+MEMO_MAX = 500
 
 
 @bp.route("/grants")
@@ -46,11 +48,12 @@ def grant(match_id: int):
 @signed_in
 def pay_grant(match_id: int):
     """An instalment, shared across the funds in proportion to what each still holds."""
-    who = _decider(match_id)
+    who = decider(match_id)
     form = request.form
     _, error = write(lambda session: approval.disburse(
         session, who.actor, match_id, parse_amount(form.get("amount", ""), "CNY", "amount"),
-        _day(form.get("effective_date", "")), form.get("memo", "")[:500]))
+        parse_day(form.get("effective_date", "").strip(), "effective_date"),
+        _memo(form.get("memo", ""))))
     return _after(match_id, error)
 
 
@@ -58,24 +61,16 @@ def pay_grant(match_id: int):
 @signed_in
 def complete_grant(match_id: int):
     """The project is done: what was not paid is released and its needs are served."""
-    who = _decider(match_id)
+    who = decider(match_id)
     _, error = write(lambda session: approval.complete(session, who.actor, match_id))
     return _after(match_id, error)
 
 
-def _decider(match_id: int):
-    who = viewer()
-    approval.require_decider(who, approval.get_match(db_session(), match_id))
-    return who
-
-
-def _day(text: str) -> date | None:
-    if not text.strip():
-        return None
-    try:
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise InvalidInput(f"{text!r} is not a date (YYYY-MM-DD)", "effective_date") from None
+def _memo(text: str) -> str:
+    """The API's limit on an instalment's memo."""
+    if len(text) > MEMO_MAX:
+        raise InvalidInput(f"memo is longer than {MEMO_MAX} characters", "memo")
+    return text
 
 
 def _after(match_id: int, error):

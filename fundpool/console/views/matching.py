@@ -20,6 +20,7 @@ from fundpool.console.signin import viewer
 from fundpool.errors import FundpoolError, InvalidInput
 from fundpool.funds.models import CATEGORIES
 from fundpool.ledger.queries import CodeRange
+from fundpool.matching import approval
 from fundpool.matching.reasons import CATEGORY_NAMES, URGENCY_NAMES, rendered
 
 PAGE_SIZE = 50
@@ -41,6 +42,13 @@ def reader() -> Principal:
     """Admins and auditors read needs, proposals, runs and grants (as over the API)."""
     who = viewer()
     require_role(who, "admin", "auditor")
+    return who
+
+
+def decider(match_id: int) -> Principal:
+    """The signed-in admin, once shown to hold every pool the match involves (else 403)."""
+    who = viewer()
+    approval.require_decider(who, approval.get_match(db_session(), match_id))
     return who
 
 

@@ -10,7 +10,7 @@ from fundpool.auth.principal import require_role
 from fundpool.console.blueprint import bp
 from fundpool.console.forms import write
 from fundpool.console.signin import signed_in, viewer
-from fundpool.console.views.matching import reader, status_of, whole
+from fundpool.console.views.matching import decider, reader, status_of, whole
 from fundpool.errors import NotFound
 from fundpool.matching import approval, runs
 from fundpool.matching.overview import recent_runs
@@ -47,7 +47,7 @@ def run(run_id: int):
 @signed_in
 def approve_match(match_id: int):
     """Holds each fund's share; the proposal is funded and its needs matched."""
-    who = _decider(match_id)
+    who = decider(match_id)
     return _decided(match_id, write(lambda session: approval.approve(
         session, who.actor, match_id)))
 
@@ -55,16 +55,9 @@ def approve_match(match_id: int):
 @bp.route("/matching/matches/<int:match_id>/reject", methods=["POST"])
 @signed_in
 def reject_match(match_id: int):
-    who = _decider(match_id)
+    who = decider(match_id)
     return _decided(match_id, write(lambda session: approval.reject(
         session, who.actor, match_id, request.form.get("reason", ""))))
-
-
-def _decider(match_id: int):
-    """The signed-in admin, once shown to hold every pool the match involves (else 403)."""
-    who = viewer()
-    approval.require_decider(who, approval.get_match(db_session(), match_id))
-    return who
 
 
 def _decided(match_id: int, outcome):

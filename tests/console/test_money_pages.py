@@ -314,3 +314,14 @@ def test_a_funds_flows_go_on_to_the_projects_it_pays_counting_held_money_once(cl
     assert rows == [("donor-fund", "平安银行", "南园街道资金池", "¥3,000.00"),
                     ("fund-project", "南园街道资金池", "项目：滨河长者助餐", "¥1,200.00"),
                     ("fund-kept", "南园街道资金池", "基金余存", "¥1,800.00")]
+
+
+def test_the_money_pages_in_english_and_reached_from_the_dashboard(client, scene):
+    sign_in(client, "wang.fang")
+    assert 'href="/pools/440304"' in text(client.get("/"))
+    pool = text(client.get(f"/pools/{STREET}?lang=en"))
+    assert "Money in the fund" in pool and "unrestricted" in pool and "Recent entries" in pool
+    fund = text(client.get(f"/funds/{ELDER}"))
+    assert "Where the money came from and went" in fund and "From 南园街道资金池" in fund
+    form = text(client.get("/donations/new"))
+    assert "Record the donation" in form and "Amount (yuan)" in form

@@ -37,11 +37,10 @@ from fundpool.matching.eligibility import Graph
 
 
 def lagrangian(part, blocks, coupling, stage, weights, held_full, level, lam, mu, block_time, iterations,
-               target, log):
+               target, log, theta=1.0):
     """Minimise L over (lam, mu) by normalised Polyak subgradient steps; returns the best bound."""
     avail = np.array([part.funds[fi].available / 100 for fi in coupling])
     best = np.inf
-    theta = 1.0
     stall = 0
     for it in range(iterations + 1):
         t0 = time.perf_counter()
@@ -92,6 +91,7 @@ def main() -> int:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--block-time", type=float, default=20.0, help="seconds for each district MILP")
     parser.add_argument("--iterations", type=int, default=3)
+    parser.add_argument("--theta", type=float, default=1.0, help="first Polyak step factor (halved on stalls)")
     parser.add_argument("--priority-weight", type=float, default=100.0)
     parser.add_argument("--priority", type=float, default=None, help="a priority level the optimum reaches")
     parser.add_argument("--skip", nargs="*", default=[], choices=["priority", "routine", "primal"])
@@ -119,7 +119,7 @@ def main() -> int:
                                             held, 600)
         log(f"priority stage: stacked LP {lp:.1f} in {time.perf_counter() - started:.1f} s")
         best = lagrangian(part, blocks, coupling, 1, (0, 1, 0), [0] if crisis_full else [], None, lam, 0.0,
-                          args.block_time, args.iterations, people[1], log)
+                          args.block_time, args.iterations, people[1], log, args.theta)
         log(f"priority stage: Lagrangian bound {best:.1f} (heuristic {people[1]}), "
             f"{time.perf_counter() - started:.1f} s in all")
 
@@ -133,7 +133,7 @@ def main() -> int:
                                              held, 600)
         log(f"routine stage, priority >= {level:.0f}: stacked LP {lp:.1f} in {time.perf_counter() - started:.1f} s")
         best = lagrangian(part, blocks, coupling, 2, (0, 0, 1), [0] if crisis_full else [], level, lam,
-                          float(mu[-1]), args.block_time, args.iterations, people[2], log)
+                          float(mu[-1]), args.block_time, args.iterations, people[2], log, args.theta)
         log(f"routine stage: Lagrangian bound {best:.1f} (heuristic {people[2]}), "
             f"{time.perf_counter() - started:.1f} s in all")
 

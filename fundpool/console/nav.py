@@ -19,17 +19,18 @@ NAV: list[tuple[str, object, tuple[str, ...]]] = [
     # The money pages: record a donation, import a donations file.
     ("console.new_donation", _l("Record a donation"), (ADMIN,)),
     ("console.new_import", _l("Import donations"), (ADMIN,)),
-    ("console.trial_balance", _l("Trial balance"), (AUDITOR, ADMIN)),
-    ("console.activity", _l("Activity statement"), (AUDITOR, ADMIN)),
-    ("console.exports", _l("Ledger exports"), (AUDITOR, ADMIN)),
-    ("console.verification", _l("Verification"), (AUDITOR,)),
-    ("console.audit_log", _l("Audit log"), (AUDITOR,)),
     # The matching pages: auditors read them as over the API.
     ("console.needs", _l("Needs"), (ADMIN, AUDITOR)),
     ("console.proposals", _l("Reserve pool"), (ADMIN, AUDITOR)),
     ("console.runs", _l("Matching runs"), (ADMIN, AUDITOR)),
     ("console.grants", _l("Grants"), (ADMIN, AUDITOR)),
+    # A foundation's funds; the auditor's pages (admins read the reports of their subtree).
     ("console.foundation_funds", _l("Our funds"), (FOUNDATION,)),
+    ("console.trial_balance", _l("Trial balance"), (AUDITOR, ADMIN)),
+    ("console.activity", _l("Activity statement"), (AUDITOR, ADMIN)),
+    ("console.exports", _l("Ledger exports"), (AUDITOR, ADMIN)),
+    ("console.verification", _l("Verification"), (AUDITOR,)),
+    ("console.audit_log", _l("Audit log"), (AUDITOR,)),
 ]
 
 

@@ -97,14 +97,21 @@ def district_income(cluster: Cluster, auditor: str, stats: Stats) -> int:
                if line["currency"] == "CNY" and line["chart_code"].startswith("4101"))
 
 
+MIN_UP = 2.0  # seconds the service stays up after a restart before the next crash, at least
+
+
 def crash_loop(cluster: Cluster, seconds: float, crashes: int, rng: random.Random,
                done: list[int], log) -> None:
     """SIGKILL gunicorn (master and workers) and the scheduler at random moments, each a
-    random while after the service came back from the last one, restarting both each time."""
+    random while after the service came back from the last one, restarting both each time.
+
+    The whiles share what is left of ``seconds`` once the restarts so far are taken off, so
+    the run lasts about ``seconds`` however long the service takes to come back (several
+    seconds a time on a loaded machine), yet each while is at least ``MIN_UP``."""
     begin = time.monotonic()
-    gap = seconds / (crashes + 1)
     for n in range(crashes):
-        time.sleep(rng.uniform(0.3, 1.0) * gap)
+        left = seconds - (time.monotonic() - begin)
+        time.sleep(max(MIN_UP, rng.uniform(0.3, 1.0) * left / (crashes - n + 1)))
         cluster.crash()
         log(f"  crash {n + 1}: killed gunicorn and the scheduler at "
             f"{time.monotonic() - begin:5.1f} s")

@@ -176,6 +176,8 @@ def app(shared_app, database_url, monkeypatch):
     database = Database(make_engine(database_url, config["FUNDPOOL"]["database_pool_size"]))
     app.extensions["fundpool.db"] = database
     yield app
+    for worker in app.extensions.get("fundpool.import_threads", []):
+        worker.join(timeout=120)  # an import still running would write after the test
     database.engine.dispose()
     app.config.clear()
     app.extensions.clear()

@@ -60,9 +60,17 @@ def authenticate(session: Session, secret: str) -> Principal:
     """The principal a secret belongs to. The lookup is by the secret's SHA-256, so timing
     tells a guesser nothing about the secret itself; the stored hash is compared again in
     constant time all the same. Every request makes it, so it reads the few columns a
-    principal needs in one plain statement rather than loading the token and its pool."""
+    principal needs in one plain statement rather than loading the token and its pool.
+
+    A lookup that began the session's transaction ends it with COMMIT, not ROLLBACK (the
+    same for a read): psycopg forgets every prepared statement at a ROLLBACK, and ending
+    each request's first read that way kept PostgreSQL parsing and planning every
+    statement of every request afresh. Inside a caller's transaction it ends nothing."""
     digest = hash_secret(secret)
+    own_transaction = not session.in_transaction()
     token = session.execute(_BY_HASH, {"digest": digest}).first()
+    if own_transaction:
+        session.commit()
     if token is None or not hmac.compare_digest(token.secret_hash, digest):
         raise Unauthenticated("the bearer token is not known")
     if token.revoked_at is not None:

@@ -457,7 +457,9 @@ def demo(host: str, port: int, workers: int) -> None:
             demo_data.load_people(session, Actor.cli())
             first_run = session.scalar(select(MatchingRun.id)) is None
         if first_run:
-            runs.run_matching(database, Actor.cli())
+            run_id = runs.run_matching(database, Actor.cli())
+            with database.transaction() as session:
+                demo_data.fund_first_grant(session, Actor.cli(), run_id)
         jobs.build_scheduler(database, app.config["FUNDPOOL"], background=True).start()
     click.echo(f"demo database: {path} ({created} pools created, {kept} already there)")
     click.echo(f"city admin token (深圳市 440300): {secret}")

@@ -192,3 +192,18 @@ def load_people(session: Session, actor: Actor) -> bool:
         if fund_code is not None:
             session.add(FundGrant(token_id=user.identity_id, fund_id=get_fund(session, fund_code).id))
     return True
+
+
+def fund_first_grant(session: Session, actor: Actor, run_id: int) -> int | None:
+    """Approve the run's first proposed match and pay half of it, so the demo shows money
+    held and granted; the match's id, or None if the run proposed nothing."""
+    from fundpool.matching import approval
+    from fundpool.matching.run_models import RunMatch
+    match_id = session.scalar(select(RunMatch.id).where(RunMatch.run_id == run_id,
+                                                        RunMatch.status == "proposed")
+                              .order_by(RunMatch.id).limit(1))
+    if match_id is None:
+        return None
+    match = approval.approve(session, actor, match_id)
+    approval.disburse(session, actor, match_id, match.budget // 2, memo="第一期拨款 (demo)")
+    return match_id

@@ -2,8 +2,10 @@
 
     python docs/screenshots/take.py
 
-Starts the demo in a temporary instance folder on a free port, opens pages in Debian's
-Chromium (Playwright) at phone and desktop sizes, and writes PNGs beside this script.
+Starts the demo in a temporary instance folder on a free port, opens each page in a fresh
+browser (Debian's Chromium through Playwright; the demo signs it in as the city
+administrator, except on the public page) at desktop or phone size, and writes PNGs beside
+this script.
 Chinese text needs a CJK font (Debian: fonts-noto-cjk).
 """
 
@@ -53,14 +55,16 @@ def main() -> None:
 def shoot(base: str) -> None:
     with sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path="/usr/bin/chromium")
-        context = browser.new_context(base_url=base, locale="zh-CN", timezone_id="Asia/Shanghai")
-        page = context.new_page()
         for name, path, width, height in PAGES:
-            page.set_viewport_size({"width": width, "height": height})
+            context = browser.new_context(base_url=base, locale="zh-CN",
+                                          timezone_id="Asia/Shanghai",
+                                          viewport={"width": width, "height": height})
+            page = context.new_page()
             page.goto(path)
             page.wait_for_load_state("networkidle")
             page.screenshot(path=HERE / name)
             print(f"{name}: {base}{path}")
+            context.close()
         browser.close()
 
 

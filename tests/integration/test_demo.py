@@ -37,3 +37,19 @@ def test_demo_needs_and_proposals_give_the_matching_run_something_to_match(db):
     for proposal in proposals:  # each can serve some surveyed need: a category and the area
         assert any(need.category in proposal.categories and set(need.pool_path) & proposal.area
                    for need in needs), proposal
+
+
+def test_the_demo_funds_its_first_proposed_grant_and_pays_half(db):
+    from fundpool.matching import runs
+    from fundpool.matching.run_models import RunMatch
+    with db.transaction() as session:
+        demo.load(session, Actor("demo"))
+        demo.load_money(session, Actor("demo"))
+        demo.load_reserve(session, Actor("demo"))
+    run_id = runs.run_matching(db, Actor("demo"))
+    with db.transaction() as session:
+        match_id = demo.fund_first_grant(session, Actor("demo"), run_id)
+    with db.sessions() as session:
+        match = session.get(RunMatch, match_id)
+        assert match.status == "approved" and match.paid == match.budget // 2 > 0
+        assert verify(session).ok

@@ -170,3 +170,17 @@ def test_the_ledger_downloads_in_every_format(client, scene, kind, start):
         assert response.get_data().startswith(start)
     unknown = client.get(f"/audit/exports/ledger?from={day}&to={day}&format=pdf")
     assert unknown.status_code == 422
+
+
+def test_the_export_page_counts_a_download_before_it_starts(client, db, make, shenzhen):
+    from tests.console.reports_scene import STREET, books
+    from tests.console.test_sign_in import sign_in as sign_in_with
+    scene = books(db, make)
+    make.user("shen.ji", "auditor")
+    sign_in_with(client, "shen.ji")
+    day = scene.day.isoformat()
+    counted = client.get(f"/audit/exports/count?from={day}&to={day}&pool={STREET}")
+    assert counted.status_code == 200 and counted.json["postings"] > 0
+    rows = client.get(f"/audit/exports/ledger?from={day}&to={day}&pool={STREET}&format=csv")
+    assert len(rows.get_data(as_text=True).strip().splitlines()) - 1 == counted.json["postings"]
+    assert client.get(f"/audit/exports/count?from={day}&to=2000-01-01").status_code == 422

@@ -1,5 +1,6 @@
 """In a real browser: an auditor signs in, opens the ledger exports and downloads the
-ledger of a street as CSV; the file holds the header and the street's gifts."""
+ledger of a street as CSV, with a progress bar that ends full; the file holds the header
+and the street's gifts."""
 
 from __future__ import annotations
 
@@ -24,6 +25,9 @@ def test_an_auditor_downloads_the_ledger(page, db, make, shenzhen, shots):
     with page.expect_download() as downloading:
         page.get_by_role("button", name="下载账簿").click()
     download = downloading.value
+    expect(page.get_by_role("status").filter(has_text="已下载")).to_contain_text("条分录")
+    bar = page.locator("#export-bar")
+    assert bar.evaluate("bar => bar.value === bar.max && bar.max > 0")
     assert download.suggested_filename == f"ledger-{STREET}-{day}-{day}.csv"
     lines = download.path().read_bytes().decode("utf-8-sig").splitlines()
     assert lines[0].startswith("分录编号 / entry_id,记账日期 / effective_date")

@@ -93,6 +93,18 @@ def exports_page():
                            chosen=request.args.get("format", "csv"))
 
 
+@bp.route("/audit/exports/count", endpoint="ledger_count")
+@signed_in
+def ledger_count():
+    """How many postings a download will hold, for the page's progress bar."""
+    who = viewer()
+    readable_range(who)
+    start, end = _required_day("from"), _required_day("to")
+    check_days(start, end, today())
+    _code, within = export_subtree(db_session(), who, request.args.get("pool") or None)
+    return {"postings": count_postings(db_session(), LedgerRange(start, end, within))}
+
+
 @bp.route("/audit/exports/ledger", endpoint="ledger_download")
 @signed_in
 def ledger_download():

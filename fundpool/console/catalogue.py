@@ -3,13 +3,15 @@
 ``python -m fundpool.console.catalogue`` extracts every marked string from the console's
 templates and modules, adds new ones to ``translations/zh_Hans_CN/LC_MESSAGES/messages.po``
 (untranslated), drops ones no longer used, keeps every existing translation, and compiles
-``messages.mo``. A test fails if the catalogue is behind the source, has an untranslated
-entry, or its compiled file is stale.
+``messages.mo``; English gets a small catalogue of the data codes shown as words
+(``bank_transfer`` → "Bank transfer"). A test fails if a catalogue is behind the source, has
+an untranslated entry, or its compiled file is stale.
 """
 
 from __future__ import annotations
 
 import io
+import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -21,6 +23,10 @@ HERE = Path(__file__).parent
 ROOT = HERE.parent.parent
 PO = HERE / "translations" / "zh_Hans_CN" / "LC_MESSAGES" / "messages.po"
 MO = PO.with_suffix(".mo")
+#: English needs a catalogue only for the data codes shown as words (``bank_transfer``).
+EN_PO = HERE / "translations" / "en" / "LC_MESSAGES" / "messages.po"
+EN_MO = EN_PO.with_suffix(".mo")
+CODE = re.compile(r"^[a-z][a-z_]*$")
 KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": None,
             "lazy_gettext": None}
 METHODS = [("fundpool/console/**.py", "python"), ("fundpool/console/templates/**.html", "jinja2")]
@@ -33,9 +39,18 @@ def source_messages() -> set[str]:
             for _file, _line, message, _comments, _context in found}
 
 
-def load() -> Catalog:
-    with PO.open("rb") as handle:
-        return read_po(handle, locale="zh_CN")
+def load(path: Path = PO) -> Catalog:
+    with path.open("rb") as handle:
+        return read_po(handle, locale="en" if path == EN_PO else "zh_CN")
+
+
+def code_words(wanted: set[str]) -> list[str]:
+    return sorted(message_id for message_id in wanted if CODE.match(message_id))
+
+
+def humanised(code: str) -> str:
+    """The English word for a data code, first guess: ``bank_transfer`` → ``Bank transfer``."""
+    return code.replace("_", " ").capitalize()
 
 
 def compiled(catalog: Catalog) -> bytes:
@@ -59,7 +74,24 @@ def update() -> list[str]:
         write_po(handle, catalog, sort_output=True, omit_header=False, no_location=True,
                  width=100)
     MO.write_bytes(compiled(load()))
+    _update_english(wanted)
     return [message.id for message in load() if message.id and not message.string]
+
+
+def _update_english(wanted: set[str]) -> None:
+    """Codes get their English word (kept if someone improved it); nothing else is listed."""
+    catalog = load(EN_PO) if EN_PO.exists() else Catalog(locale="en", project="fundpool")
+    codes = code_words(wanted)
+    for code in codes:
+        if code not in catalog:
+            catalog.add(code, humanised(code))
+    for message in list(catalog):
+        if message.id and message.id not in codes:
+            catalog.delete(message.id)
+    EN_PO.parent.mkdir(parents=True, exist_ok=True)
+    with EN_PO.open("wb") as handle:
+        write_po(handle, catalog, sort_output=True, no_location=True, width=100)
+    EN_MO.write_bytes(compiled(load(EN_PO)))
 
 
 if __name__ == "__main__":

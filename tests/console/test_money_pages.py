@@ -320,7 +320,7 @@ def test_the_money_pages_in_english_and_reached_from_the_dashboard(client, scene
     sign_in(client, "wang.fang")
     assert 'href="/pools/440304"' in text(client.get("/"))
     pool = text(client.get(f"/pools/{STREET}?lang=en"))
-    assert "Money in the fund" in pool and "unrestricted" in pool and "Recent entries" in pool
+    assert "Money in the fund" in pool and "Unrestricted" in pool and "Recent entries" in pool
     fund = text(client.get(f"/funds/{ELDER}"))
     assert "Where the money came from and went" in fund and "From 南园街道资金池" in fund
     form = text(client.get("/donations/new"))

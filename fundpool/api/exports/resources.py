@@ -9,22 +9,22 @@ is finished) and then sent from it.
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
-
 import marshmallow as ma
-from flask import Response, send_file
 from flask.views import MethodView
 from flask_smorest import Blueprint
-from sqlalchemy.orm import sessionmaker
 
+from fundpool.api.exports.download import ledger_response
 from fundpool.api.ledger.scope import export_subtree, readable_range
 from fundpool.api.pagination import QUERY
 from fundpool.api.pools.schemas import CODE
-from fundpool.api.requests import database, db_session, principal
+from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
-from fundpool.exports.ledger_export import (EXTENSIONS, FORMATS, MEDIA_TYPES, LedgerRange,
-                                            check_days, chunks, xlsx_export)
+from fundpool.exports.ledger_export import (
+    FORMATS,
+    MEDIA_TYPES,
+    LedgerRange,
+    check_days,
+)
 from fundpool.ledger.posting import today
 
 blp = Blueprint("exports", __name__, url_prefix="/api/v1/exports",
@@ -76,23 +76,6 @@ class LedgerExport(MethodView):
         check_days(start, end, today())
         code, within = export_subtree(db_session(), viewer, args.get("pool"))
         scope = LedgerRange(start, end, within)
-        kind = args["format"]
-        name = f"ledger-{code or 'all'}-{start.isoformat()}-{end.isoformat()}.{EXTENSIONS[kind]}"
-        if kind == "xlsx":
-            workbook = xlsx_export(db_session(), scope)
-            response = send_file(workbook, mimetype=MEDIA_TYPES["xlsx"], as_attachment=True,
-                                 download_name=name, conditional=False, etag=False)
-            response.content_length = os.fstat(workbook.fileno()).st_size
-        else:
-            mimetype = MEDIA_TYPES[kind]
-            response = Response(_download(database().sessions, scope, kind), mimetype=mimetype)
-            response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-        response.headers["Cache-Control"] = "no-store"
-        return response
+        return ledger_response(scope, args["format"], code)
 
 
-def _download(sessions: sessionmaker, scope: LedgerRange, kind: str) -> Iterator[bytes]:
-    """The file's chunks, read in a session opened when the download starts and closed when
-    it ends or is abandoned."""
-    with sessions() as session:
-        yield from chunks(session, scope, kind)

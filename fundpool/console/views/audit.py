@@ -11,13 +11,13 @@ jobs), from a session that lives as long as the download.
 from __future__ import annotations
 
 import json
-import os
 from collections.abc import Iterator
 
-from flask import Response, abort, render_template, request, send_file
+from flask import Response, abort, render_template, request
 from flask_babel import lazy_gettext as N_
 from sqlalchemy.orm import sessionmaker
 
+from fundpool.api.exports.download import ledger_response
 from fundpool.api.ledger.scope import export_subtree, readable_range
 from fundpool.api.requests import database, db_session
 from fundpool.audit.models import AuditEvent
@@ -29,14 +29,10 @@ from fundpool.console.signin import signed_in, viewer
 from fundpool.errors import InvalidInput
 from fundpool.exports import audit_export
 from fundpool.exports.ledger_export import (
-    EXTENSIONS,
     FORMATS,
-    MEDIA_TYPES,
     LedgerRange,
     check_days,
-    chunks,
     count_postings,
-    xlsx_export,
 )
 from fundpool.ledger.posting import today
 from fundpool.ledger.verify import verify
@@ -119,17 +115,7 @@ def ledger_download():
     check_days(start, end, today())
     code, within = export_subtree(db_session(), who, request.args.get("pool") or None)
     scope = LedgerRange(start, end, within)
-    name = f"ledger-{code or 'all'}-{start.isoformat()}-{end.isoformat()}.{EXTENSIONS[kind]}"
-    if kind == "xlsx":
-        workbook = xlsx_export(db_session(), scope)
-        response = send_file(workbook, mimetype=MEDIA_TYPES["xlsx"], as_attachment=True,
-                             download_name=name, conditional=False, etag=False)
-        response.content_length = os.fstat(workbook.fileno()).st_size
-        return response
-    response = Response(_ledger_chunks(database().sessions, scope, kind),
-                        mimetype=MEDIA_TYPES[kind])
-    response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
-    return response
+    return ledger_response(scope, kind, code)
 
 
 @bp.route("/audit/verification", methods=["GET", "POST"], endpoint="verification")
@@ -217,11 +203,6 @@ def _checkpoint() -> dict | None:
         raise InvalidInput("the checkpoint file is not the JSON that 'fundpool checkpoint' "
                            "writes", "checkpoint")
     return checkpoint
-
-
-def _ledger_chunks(sessions: sessionmaker, scope: LedgerRange, kind: str) -> Iterator[bytes]:
-    with sessions() as session:
-        yield from chunks(session, scope, kind)
 
 
 def _audit_chunks(sessions: sessionmaker, wanted: AuditFilter) -> Iterator[bytes]:

@@ -13,7 +13,10 @@ from sqlalchemy import Select, select
 
 from fundpool.audit.models import AuditEvent
 from fundpool.errors import InvalidInput
-from fundpool.ledger.posting import LEDGER_TZ
+from fundpool.ledger.posting import EARLIEST_DATE, LEDGER_TZ
+
+#: Far enough for any question, near enough that a day's bounds stay within datetime's range.
+LATEST_DAY = date(9998, 12, 31)
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,6 +32,10 @@ class AuditFilter:
     day_to: date | None = None
 
     def __post_init__(self) -> None:
+        for day, name in ((self.day_from, "from"), (self.day_to, "to")):
+            if day is not None and not EARLIEST_DATE <= day <= LATEST_DAY:
+                raise InvalidInput(f"{name} must lie between {EARLIEST_DATE} and {LATEST_DAY}, "
+                                   f"got {day}", name)
         if self.day_from and self.day_to and self.day_from > self.day_to:
             raise InvalidInput(f"from ({self.day_from}) is after to ({self.day_to})", "from")
 

@@ -125,3 +125,13 @@ def test_only_auditors_export_the_audit_log(client, shenzhen):
     for who in ("city_admin", "foundation"):
         response = client.get("/api/v1/audit-events/export", headers=shenzhen.headers(who))
         assert response.status_code == 403
+
+
+def test_days_outside_what_a_calendar_can_bound_are_refused_not_a_server_error(client, shenzhen):
+    auditor = shenzhen.headers("auditor")
+    for query, field in (("from=0001-01-01&to=2000-01-01", "from"), ("to=9999-12-31", "to")):
+        response = client.get(f"/api/v1/audit-events?{query}", headers=auditor)
+        assert response.status_code == 422, query
+        assert response.json["errors"][0]["field"] == field
+    assert client.get("/api/v1/audit-events?from=2000-01-01&to=9998-12-31",
+                      headers=auditor).status_code == 200

@@ -22,7 +22,7 @@ def init_console(app: Flask) -> None:
         raise ConfigError("demo_sign_in is for the demo's SQLite database only; it signs "
                           "every visitor in: unset it")
     init_i18n(app)
-    init_signin(app, secure_cookies=True)
+    init_signin(app)
     app.jinja_env.globals.update(viewer=viewer, csrf_token=csrf_token, menu=menu,
                                  has_page=lambda endpoint: endpoint in app.view_functions)
     app.register_blueprint(bp)

@@ -24,9 +24,9 @@ SESSION_HOURS = 12
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 
 
-def init_signin(app: Flask, secure_cookies: bool) -> None:
+def init_signin(app: Flask) -> None:
     app.config.update(SESSION_COOKIE_HTTPONLY=True, SESSION_COOKIE_SAMESITE="Lax",
-                      SESSION_COOKIE_SECURE=secure_cookies,
+                      SESSION_COOKIE_SECURE=True,
                       SESSION_COOKIE_NAME="fundpool_session",
                       PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS))
 

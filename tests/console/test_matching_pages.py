@@ -318,6 +318,29 @@ def test_a_grant_shows_what_each_fund_holds_and_pays_in_instalments(client, appr
     assert "What each fund holds and has paid" in english and "Pay an instalment" not in english
 
 
+def test_cancelling_a_grant_releases_its_money_and_reopens_its_needs(client, approved, snapshot):
+    page = page_of(client, f"/grants/{approved}")
+    assert "取消资助" in page and "待匹配" not in page
+    before = snapshot()
+    for reason in ("  ", "x" * 501):
+        refused = client.post(f"/grants/{approved}/cancel",
+                              data={"csrf_token": csrf_of(page), "reason": reason})
+        assert refused.status_code == 422
+        assert 'aria-invalid="true" aria-describedby="e-reason"' in refused.get_data(as_text=True)
+        assert snapshot() == before
+    client.post(f"/grants/{approved}/pay", data={"csrf_token": csrf_of(page), "amount": "200.00"})
+    done = client.post(f"/grants/{approved}/cancel",
+                       data={"csrf_token": csrf_of(page), "reason": "机构解散，项目无法执行"})
+    assert done.status_code == 302
+    page = page_of(client, f"/grants/{approved}")
+    assert "<small>已取消</small>" in page and "理由: 机构解散，项目无法执行" in page
+    assert "批准" not in page
+    assert 'data-field="held">¥0.00' in page and 'data-field="paid">¥200.00' in page
+    assert "待匹配" in page and "取消资助" not in page and "支付分期款" not in page
+    assert client.post(f"/grants/{approved}/cancel", data={
+        "csrf_token": csrf_of(page), "reason": "again"}).status_code == 409
+
+
 @pytest.mark.parametrize("form", [
     {"amount": "abc"}, {"amount": "0.00"}, {"amount": "1200.01"}, {"amount": "1.001"},
     {"amount": ""}, {"amount": "1.00", "effective_date": "2026-13-01"},
@@ -332,7 +355,8 @@ def test_a_bad_instalment_is_422_and_pays_nothing(client, approved, snapshot, fo
     assert snapshot() == before
 
 
-def test_an_admin_of_another_street_cannot_pay_or_complete(client, app, approved, snapshot):
+def test_an_admin_of_another_street_cannot_pay_complete_or_cancel(client, app, approved,
+                                                                  snapshot):
     other = signed(app.test_client(), "other.street")
     page = page_of(other, f"/grants/{approved}")
     assert "支付分期款" not in page
@@ -342,4 +366,6 @@ def test_an_admin_of_another_street_cannot_pay_or_complete(client, app, approved
         "csrf_token": csrf_of(page), "amount": "1.00"}).status_code == 403
     assert other.post(f"/grants/{approved}/complete",
                       data={"csrf_token": csrf_of(page)}).status_code == 403
+    assert other.post(f"/grants/{approved}/cancel",
+                      data={"csrf_token": csrf_of(page), "reason": "no"}).status_code == 403
     assert snapshot() == before

@@ -1,5 +1,6 @@
 """Disbursements: the approved grants (funded proposals), what each paying fund still holds for
-one and has paid, and an administrator's instalment or completion — the API's core calls."""
+one and has paid, and an administrator's instalment, completion or cancellation — the API's
+core calls."""
 
 from __future__ import annotations
 
@@ -53,7 +54,7 @@ def pay_grant(match_id: int):
     _, error = write(lambda session: approval.disburse(
         session, who.actor, match_id, parse_amount(form.get("amount", ""), "CNY", "amount"),
         parse_day(form.get("effective_date", "").strip(), "effective_date"),
-        _memo(form.get("memo", ""))))
+        _limited(form.get("memo", ""), "memo")))
     return _after(match_id, error)
 
 
@@ -66,10 +67,20 @@ def complete_grant(match_id: int):
     return _after(match_id, error)
 
 
-def _memo(text: str) -> str:
-    """The API's limit on an instalment's memo."""
+@bp.route("/grants/<int:match_id>/cancel", methods=["POST"])
+@signed_in
+def cancel_grant(match_id: int):
+    """The project will not go on: what is held is released, its needs return to the register."""
+    who = decider(match_id)
+    _, error = write(lambda session: approval.cancel(
+        session, who.actor, match_id, _limited(request.form.get("reason", ""), "reason")))
+    return _after(match_id, error)
+
+
+def _limited(text: str, field: str) -> str:
+    """The API's limit on an instalment's memo and a cancellation's reason."""
     if len(text) > MEMO_MAX:
-        raise InvalidInput(f"memo is longer than {MEMO_MAX} characters", "memo")
+        raise InvalidInput(f"{field} is longer than {MEMO_MAX} characters", field)
     return text
 
 

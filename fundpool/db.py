@@ -16,6 +16,7 @@ from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
+from fundpool.errors import InvalidInput
 from fundpool.settings import ConfigError
 
 NAMING = {
@@ -52,6 +53,18 @@ class Base(DeclarativeBase):
     # SQLite makes only INTEGER PRIMARY KEY an auto-assigned row id.
     type_annotation_map = {datetime: UTCDateTime(),
                            int: BigInteger().with_variant(Integer(), "sqlite")}
+
+
+def check_lengths(model: type[Base], **values: str | None) -> None:
+    """Refuse text longer than its column holds, naming the field, before any write.
+
+    PostgreSQL would refuse it too, but as a database error after half the work; SQLite
+    would store it whole. The limits are read from the model, so they cannot drift."""
+    for field, value in values.items():
+        limit = model.__table__.c[field].type.length
+        if value is not None and len(value) > limit:
+            raise InvalidInput(f"{field.replace('_', ' ')} may have at most {limit} characters",
+                               field)
 
 
 def utcnow() -> datetime:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, lazyload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fundpool.audit.log import Actor, record
+from fundpool.db import check_lengths
 from fundpool.donations import pass_through
 from fundpool.donations.models import (
     CHANNELS,
@@ -89,6 +90,7 @@ def create_donor(session: Session, actor: Actor, new: NewDonor) -> Donor:
         raise InvalidInput(f"kind must be one of {', '.join(DONOR_KINDS)}", "kind")
     if not new.anonymous and not new.name.strip():
         raise InvalidInput("a donor needs a name unless anonymous", "name")
+    check_lengths(Donor, name=new.name.strip(), contact=new.contact, id_number=new.id_number)
     donor = Donor(kind=new.kind, name=new.name.strip() or "匿名", anonymous=new.anonymous,
                   contact=new.contact, id_number=new.id_number)
     session.add(donor)
@@ -187,6 +189,9 @@ def _check(session: Session, new: NewDonation) -> tuple[PassThrough | None, Dono
         raise InvalidInput(f"channel must be one of {', '.join(CHANNELS)}", "channel")
     if not new.channel_ref.strip():
         raise InvalidInput("the channel's own reference is required", "channel_ref")
+    check_lengths(Donation, channel_ref=new.channel_ref, purpose=new.purpose,
+                  in_kind_description=new.in_kind_description,
+                  valuation_basis=new.valuation_basis)
     in_kind = new.channel == "in_kind"
     for value, field in ((new.in_kind_description, "in_kind_description"),
                          (new.valuation_basis, "valuation_basis")):

@@ -167,6 +167,9 @@ def test_an_anonymous_donation_without_receipt(client, scene):
     ({"donor_name": ""}, "donor_name", "须填写姓名或名称"),
     ({"fund": "NO-SUCH-FUND"}, "fund", "NO-SUCH-FUND"),
     ({"channel_ref": "B-1"}, "channel_ref", "already recorded"),
+    ({"channel_ref": "B" * 101}, "channel_ref", "100"),
+    ({"purpose": "助老" * 251}, "purpose", "500"),
+    ({"donor_name": "赵" * 201}, "donor_name", "200"),
 ])
 def test_bad_donation_input_is_shown_beside_the_field_and_changes_nothing(
         client, scene, snapshot, changes, field, words):

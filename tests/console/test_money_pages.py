@@ -159,6 +159,17 @@ def test_an_anonymous_donation_without_receipt(client, scene):
     assert "匿名捐赠人" in page and "未开具票据" in page
 
 
+def test_a_gift_in_kind_is_recorded_with_what_was_given_and_its_valuation(client, scene):
+    sign_in(client, "wang.fang")
+    response = client.post("/donations/new", data=donation_form(
+        client, channel="in_kind", channel_ref="IK-2026-001", amount="3600.00",
+        in_kind_description="轮椅 12 台", valuation_basis="供货发票 No.0457"))
+    assert response.status_code == 302
+    page = text(client.get(response.headers["Location"]))
+    assert "实物捐赠" in page and "轮椅 12 台" in page and "供货发票 No.0457" in page
+    assert "¥3,600.00" in page
+
+
 @pytest.mark.parametrize(("changes", "field", "words"), [
     ({"amount": "12.345"}, "amount", "amount"),
     ({"amount": "abc"}, "amount", "amount"),
@@ -170,6 +181,9 @@ def test_an_anonymous_donation_without_receipt(client, scene):
     ({"channel_ref": "B" * 101}, "channel_ref", "100"),
     ({"purpose": "助老" * 251}, "purpose", "500"),
     ({"donor_name": "赵" * 201}, "donor_name", "200"),
+    ({"channel": "in_kind", "valuation_basis": "发票"}, "in_kind_description", "in kind"),
+    ({"channel": "in_kind", "in_kind_description": "轮椅"}, "valuation_basis", "in kind"),
+    ({"in_kind_description": "轮椅"}, "in_kind_description", "only for gifts in kind"),
 ])
 def test_bad_donation_input_is_shown_beside_the_field_and_changes_nothing(
         client, scene, snapshot, changes, field, words):

@@ -31,8 +31,6 @@ from fundpool.pools.codes import subtree_bounds
 from fundpool.reports.fund_flows import fund_line
 from fundpool.reports.periods import parse_day
 
-#: Gifts in kind need a description and valuation this form does not ask for: the API takes them.
-FORM_CHANNELS = tuple(channel for channel in CHANNELS if channel != "in_kind")
 CURRENCY = "CNY"
 FUNDS_LISTED = 500
 
@@ -55,7 +53,7 @@ def new_donation():
                 flash(recorded.warning)
             return redirect(url_for("console.donation", donation_id=recorded.donation.id))
     return render_template("console/donation_form.html", funds=_funds(who), form=form,
-                           error=error, channels=FORM_CHANNELS,
+                           error=error, channels=CHANNELS,
                            donor_kinds=DONOR_KINDS), 422 if error else 200
 
 
@@ -83,6 +81,8 @@ def _record(session, who: Principal, form) -> service.Recorded:
         donor_id=donor.id, fund=fund, amount=amount, currency=CURRENCY,
         channel=form.get("channel", ""), channel_ref=form.get("channel_ref", "").strip(),
         received_date=received, purpose=form.get("purpose", "").strip(),
+        in_kind_description=form.get("in_kind_description", "").strip() or None,
+        valuation_basis=form.get("valuation_basis", "").strip() or None,
         issue_receipt=form.get("issue_receipt") == "on"))
 
 

@@ -13,13 +13,14 @@ import hashlib
 from functools import wraps
 
 from flask import Response, request
-from sqlalchemy import select
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
-from fundpool.idempotency import IdempotencyKey
 from fundpool.api.requests import db_session, principal
 from fundpool.errors import Busy, InvalidInput
+from fundpool.idempotency import IdempotencyKey
 
 HEADER = "Idempotency-Key"
 ATTEMPTS = 3
@@ -27,6 +28,21 @@ TRANSIENT_SQLSTATES = {"40001", "40P01"}  # serialization failure, deadlock
 HEADER_DOC = {"in": "header", "name": HEADER, "required": False,
               "schema": {"type": "string", "minLength": 1, "maxLength": 200},
               "description": "Retry-safe key: the same key and body replay the first response."}
+
+_KEYS = IdempotencyKey.__table__
+#: The claim, one statement per backend: a row back means this request holds the key; none
+#: means the key was taken already (on PostgreSQL, after waiting for a concurrent holder to
+#: commit or roll back).
+_CLAIMS = {name: dialect.insert(_KEYS)
+           .values(token_id=bindparam("token_id"), key=bindparam("key"),
+                   fingerprint=bindparam("fingerprint"))
+           .on_conflict_do_nothing(index_elements=[_KEYS.c.token_id, _KEYS.c.key])
+           .returning(_KEYS.c.id)
+           for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))}
+_STORED = select(_KEYS.c.fingerprint, _KEYS.c.status_code, _KEYS.c.body).where(
+    _KEYS.c.token_id == bindparam("token_id"), _KEYS.c.key == bindparam("key"))
+_ANSWER = update(_KEYS).where(_KEYS.c.id == bindparam("claim_id")).values(
+    status_code=bindparam("status_code"), body=bindparam("body"))
 
 
 def unit_of_work(blp):
@@ -63,33 +79,36 @@ def _once(view, args, kwargs) -> Response:
     if isinstance(claim, Response):
         return claim
     response = view(*args, **kwargs)
-    claim.status_code, claim.body = response.status_code, response.get_data(as_text=True)
+    session.execute(_ANSWER, {"claim_id": claim, "status_code": response.status_code,
+                              "body": response.get_data(as_text=True)})
     session.commit()
     return response
 
 
-def _claim(session: Session, key: str, fingerprint: str) -> IdempotencyKey | Response:
-    token_id = principal().token_id
-    stored = _find(session, token_id, key)
-    if stored is None:
-        claim = IdempotencyKey(token_id=token_id, key=key, fingerprint=fingerprint)
-        session.add(claim)
-        try:
-            session.flush()
-            return claim
-        except IntegrityError:
-            session.rollback()
-            stored = _find(session, token_id, key)
+def _claim(session: Session, key: str, fingerprint: str) -> int | Response:
+    """The id of the key's row, claimed for this request, or the first request's stored
+    answer to replay. The claim is one INSERT … ON CONFLICT DO NOTHING RETURNING in the
+    request's transaction: on PostgreSQL a concurrent request holding the same key makes
+    it wait until that request commits (nothing comes back; its answer is read) or rolls
+    back (this one claims the key). SQLite's transaction holds the write lock from its
+    start, so nobody else holds a key meanwhile."""
+    params = {"token_id": principal().token_id, "key": key}
+    claims = _CLAIMS[session.get_bind().dialect.name]
+    for _attempt in range(2):
+        claimed = session.execute(claims, {**params, "fingerprint": fingerprint}).scalar()
+        if claimed is not None:
+            return claimed
+        stored = session.execute(_STORED, params).first()
+        if stored is not None:
+            break
+    else:  # purged between the two statements, twice: hardly worth a third try
+        raise Busy("the ledger was too busy to take this request; send it again "
+                   "(with the same Idempotency-Key)")
     if stored.fingerprint != fingerprint:
         raise InvalidInput("this Idempotency-Key was already used for a different request; "
                            "use a new key for a new request", HEADER)
     return Response(stored.body, status=stored.status_code, mimetype="application/json",
                     headers={"Idempotent-Replayed": "true"})
-
-
-def _find(session: Session, token_id: int, key: str) -> IdempotencyKey | None:
-    return session.scalar(select(IdempotencyKey).where(IdempotencyKey.token_id == token_id,
-                                                       IdempotencyKey.key == key))
 
 
 def _transient(exc: DBAPIError) -> bool:

@@ -1,6 +1,6 @@
 """Idempotency-Key: a retried POST creates nothing new and answers as the first time."""
 
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from fundpool.ledger.models import Entry
 from tests.factories import bank, income
@@ -63,3 +63,28 @@ def test_the_header_is_documented_on_writes(client):
     spec = client.get("/api/v1/openapi.json").json
     parameters = spec["paths"]["/api/v1/entries"]["post"]["parameters"]
     assert any(p["name"] == "Idempotency-Key" and p["in"] == "header" for p in parameters)
+
+
+def test_a_new_key_is_claimed_in_one_statement_and_a_replay_reads_once(client, shenzhen, db):
+    """The common case, a key not seen before, costs one INSERT … ON CONFLICT DO NOTHING
+    RETURNING (and the answer's UPDATE); a replay, the INSERT that finds the key taken and
+    one read of the stored answer."""
+    sent: list[str] = []
+
+    def keep(_conn, _cursor, statement, *_args):
+        if "idempotency_keys" in statement:
+            sent.append(statement.split()[0])
+
+    headers = {**shenzhen.headers("street_admin"), "Idempotency-Key": "one-statement"}
+    event.listen(db.engine, "before_cursor_execute", keep)
+    try:
+        first = client.post("/api/v1/entries", headers=headers, json=BODY)
+        claimed, sent[:] = list(sent), []
+        again = client.post("/api/v1/entries", headers=headers, json=BODY)
+    finally:
+        event.remove(db.engine, "before_cursor_execute", keep)
+    assert claimed == ["INSERT", "UPDATE"]
+    assert sent == ["INSERT", "SELECT"]
+    assert (first.status_code, again.status_code) == (201, 201)
+    assert again.json == first.json
+    assert entries(db) == 1

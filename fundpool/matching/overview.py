@@ -65,6 +65,22 @@ def list_grants(session: Session, *, within: CodeRange | None = None,
     return Page(items, items[-1].id if len(rows) > limit else None)
 
 
+def run_matches(session: Session, run_id: int, *, within: CodeRange | None = None,
+                after: int | None = None, limit: int = 50) -> Page:
+    """One run's matches whose proposal's reserve pool lies in ``within``, in the order the
+    run made them, a keyset page at a time: a city's nightly run may propose thousands."""
+    stmt = select(RunMatch).where(RunMatch.run_id == run_id)
+    if within is not None:
+        stmt = (stmt.join(Proposal, Proposal.id == RunMatch.proposal_id)
+                .join(Pool, Pool.id == Proposal.pool_id)
+                .where(Pool.code.between(within.low, within.high)))
+    if after is not None:
+        stmt = stmt.where(RunMatch.id > after)
+    rows = session.scalars(stmt.order_by(RunMatch.id).limit(limit + 1)).all()
+    items = rows[:limit]
+    return Page(items, items[-1].id if len(rows) > limit else None)
+
+
 def fund_money(session: Session, match: RunMatch) -> list[FundMoney]:
     """Each paying fund's share, what it holds now and what it has paid, in share order."""
     held: dict[int, int] = {}

@@ -209,6 +209,38 @@ def test_an_admin_runs_matching_and_reads_the_reasons_in_both_languages(client, 
     assert "Category matches: elderly with special difficulties" in english
 
 
+def test_a_run_is_read_a_page_of_matches_at_a_time_and_by_area(client, db, scene,
+                                                                 monkeypatch):
+    with db.transaction() as session:
+        donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "李四"))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=get_fund(session, STREET), amount=3_000_00, currency="CNY",
+            channel="bank_transfer", channel_ref="G-2", received_date=today(),
+            issue_receipt=False))
+        for title in ("滨河助浴", "滨河陪诊"):
+            need(session)
+            proposal(session, title=title)
+    monkeypatch.setattr("fundpool.console.views.runs.PAGE_SIZE", 2)
+    signed(client, "street")
+    run_id = run_now(client)
+    first = page_of(client, f"/matching/runs/{run_id}")
+    assert first.count("data-match=") == 2 and "下一页" in first
+    following = re.search(r'href="([^"]+)" rel="next"', first).group(1).replace("&amp;", "&")
+    second = page_of(client, following)
+    assert second.count("data-match=") == 1 and "下一页" not in second
+    assert not set(re.findall(r'data-match="(\d+)"', first)) & set(
+        re.findall(r'data-match="(\d+)"', second))
+    nanhua = page_of(client, f"/matching/runs/{run_id}?within=440304001002")
+    assert "data-match=" not in nanhua and "此处没有本次运行的更多匹配" in nanhua
+    assert client.get(f"/matching/runs/{run_id}?within={GUIYUAN}").status_code == 403
+    assert page_of(client, f"/matching/runs/{run_id}?within={BINHE}").count("data-match=") == 2
+    last = match_id(second)
+    done = client.post(f"/matching/matches/{last}/approve", data={"csrf_token": csrf_of(second)})
+    assert done.status_code == 302
+    shown = page_of(client, done.headers["Location"])
+    assert f'data-match="{last}"' in shown and "已批准" in shown
+
+
 def test_an_auditor_reads_runs_but_cannot_run_or_decide(client, app, scene, snapshot):
     admin = signed(app.test_client(), "street")
     run_id = run_now(admin)
@@ -243,12 +275,13 @@ def test_approving_holds_the_money_and_funds_the_proposal(client, scene):
 def test_an_admin_of_another_street_cannot_approve(client, app, scene, snapshot):
     admin = signed(app.test_client(), "street")
     run_id = run_now(admin)
+    match = match_id(page_of(admin, f"/matching/runs/{run_id}"))
     signed(client, "other.street")
     page = page_of(client, f"/matching/runs/{run_id}")
-    assert 'action="/matching/matches/' not in page
+    assert 'action="/matching/matches/' not in page and "data-match=" not in page
     before = snapshot()
     for action in ("approve", "reject"):
-        refused = client.post(f"/matching/matches/{match_id(page)}/{action}",
+        refused = client.post(f"/matching/matches/{match}/{action}",
                               data={"csrf_token": csrf_of(page), "reason": "不合适"})
         assert refused.status_code == 403 and "outside your scope" in refused.get_data(as_text=True)
     assert snapshot() == before

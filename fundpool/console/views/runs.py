@@ -10,10 +10,17 @@ from fundpool.auth.principal import require_role
 from fundpool.console.blueprint import bp
 from fundpool.console.forms import write
 from fundpool.console.signin import signed_in, viewer
-from fundpool.console.views.matching import decider, reader, status_of, whole
+from fundpool.console.views.matching import (
+    PAGE_SIZE,
+    decider,
+    reader,
+    status_of,
+    whole,
+    within,
+)
 from fundpool.errors import NotFound
 from fundpool.matching import approval, runs
-from fundpool.matching.overview import recent_runs
+from fundpool.matching.overview import recent_runs, run_matches
 from fundpool.matching.run_models import MatchingRun
 
 RUNS_PAGE = 20
@@ -63,7 +70,8 @@ def reject_match(match_id: int):
 def _decided(match_id: int, outcome):
     match, error = outcome
     if error is None:
-        return redirect(url_for("console.run", run_id=match.run_id, _anchor=f"match-{match.id}"))
+        return redirect(url_for("console.run", run_id=match.run_id, after=match.id - 1,
+                                _anchor=f"match-{match.id}"))
     run_id = approval.get_match(db_session(), match_id).run_id
     return _run_page(run_id, error, status_of(error), failed_match=match_id)
 
@@ -81,7 +89,18 @@ def _run_page(run_id: int, error=None, status: int = 200, failed_match: int | No
     found = db_session().get(MatchingRun, run_id)
     if found is None:
         raise NotFound(f"there is no matching run {run_id}", "run_id")
-    deciders = {match.id for match in found.matches if approval.may_decide(who, match)}
-    return render_template("console/matching_run.html", run=found, deciders=deciders,
-                           error=error, failed_match=failed_match,
+    after = failed_match - 1 if failed_match else whole("after")
+    page = run_matches(db_session(), run_id, within=within(who), after=after, limit=PAGE_SIZE)
+    deciders = {match.id for match in page.items if approval.may_decide(who, match)}
+    return render_template("console/matching_run.html", run=found, matches=page.items,
+                           next_url=_next(run_id, page.next_after), args=request.args,
+                           deciders=deciders, error=error, failed_match=failed_match,
                            form=request.form if error else {}), status
+
+
+def _next(run_id: int, after: int | None) -> str | None:
+    """The run's next page with the filters kept (also after a refused decision's POST)."""
+    if after is None:
+        return None
+    args = {key: value for key, value in request.args.items() if key != "after"}
+    return url_for("console.run", run_id=run_id, **args, after=after)

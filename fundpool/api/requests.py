@@ -12,6 +12,7 @@ import time
 import uuid
 
 from flask import Flask, current_app, g, request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from fundpool.api import json_bodies
@@ -49,10 +50,43 @@ def init_requests(app: Flask) -> None:
     app.teardown_request(_teardown)
 
 
-def _teardown(_exc) -> None:
+def end_read(session: Session) -> None:
+    """End the session's transaction, keeping nothing: with COMMIT when PostgreSQL says it
+    wrote nothing (no transaction id assigned: no row written or locked), else ROLLBACK.
+    Either way the session's objects are expired afterwards, as by a rollback.
+
+    psycopg forgets every prepared statement at a ROLLBACK, so ending each read-only
+    request with one kept PostgreSQL parsing and planning every statement afresh. A
+    transaction without an id has nothing a COMMIT could keep; one that wrote or locked a
+    row, one in error, and a session holding changes not yet flushed (COMMIT would flush
+    them) roll back as before. On SQLite the two are the same, and it rolls back."""
+    if not session.in_transaction():
+        return
+    if session.get_bind().dialect.name != "postgresql" or session.new or session.dirty \
+            or session.deleted:
+        session.rollback()
+        return
+    try:
+        if session.connection().exec_driver_sql(_WROTE).scalar():
+            session.rollback()
+        else:
+            session.commit()
+            session.expire_all()
+    except DBAPIError:
+        session.rollback()
+
+
+_WROTE = "SELECT pg_current_xact_id_if_assigned() IS NOT NULL"
+
+
+def _teardown(exc) -> None:
     session = g.pop("db_session", None)
     if session is not None:
-        session.close()
+        try:
+            if exc is None and g.get("status", 500) < 400:
+                end_read(session)
+        finally:
+            session.close()
     request_id_var.set(None)
 
 
@@ -82,6 +116,7 @@ def _logged_path() -> str:
 
 
 def _finish(response):
+    g.status = response.status_code
     response.headers["X-Request-ID"] = g.get("request_id", "")
     started = g.get("started")
     who = g.get("principal")

@@ -16,7 +16,7 @@ from functools import wraps
 
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 
-from fundpool.api.requests import db_session
+from fundpool.api.requests import db_session, end_read
 from fundpool.auth.principal import Principal
 from fundpool.auth.users import find_user, principal_of, sign_out
 
@@ -63,7 +63,7 @@ def viewer() -> Principal | None:
         fresh = time.time() - session.get("since", 0) < SESSION_HOURS * 3600
         found = (principal_of(db_session(), user_id, epoch)
                  if user_id is not None and fresh else None)
-        db_session().rollback()
+        end_read(db_session())
         g.console_viewer = found
     return g.console_viewer
 
@@ -85,7 +85,7 @@ def _demo_sign_in() -> bool:
     if not login or "user" in session or session.get("signed_out"):
         return False
     user = find_user(db_session(), login)
-    db_session().rollback()
+    end_read(db_session())
     if user is None:
         return False
     start_session(user.id, user.session_epoch)

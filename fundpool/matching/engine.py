@@ -48,6 +48,7 @@ def match(problem: Problem, *, method: str = "auto") -> Solution:
         # this part's share of the time left, by size
         part_deadline = now + max(0.05, (deadline - now) * size / max(1, total_size - done_size))
         done_size += size
+        work = heuristic.work_for(problem.time_limit * SOLVE_SHARE * size / total_size, size)
         use_exact = method == "exact" or (method == "auto" and size <= EXACT_LIMIT)
         selection = None
         how = "heuristic"
@@ -70,11 +71,15 @@ def match(problem: Problem, *, method: str = "auto") -> Solution:
                 if selection is not None:
                     best.stages = _tighter(best.stages, selection.stages)
                     best.stats["extended_exact"] = best is candidates[-1]
+                # the bounds first (they hold whatever is served later); the neighbourhoods get
+                # the time that is left
+                heuristic.polish(part, best, work, part_deadline)
+                best.stages = heuristic.restage(part, best.stages, best.assign)
                 selection = best
                 how = "exact+heuristic"
                 used_heuristic = True
         if selection is None:
-            selection = heuristic.solve(part, part_deadline)
+            selection = heuristic.solve(part, part_deadline, work=work)
             how = "heuristic"
             used_heuristic = True
         allocation, dropped = _money(part, selection)

@@ -30,6 +30,7 @@ from __future__ import annotations
 import heapq
 import time
 
+from . import neighbourhoods
 from .eligibility import Graph
 from .solver import (
     URANK,
@@ -46,22 +47,61 @@ from .solver import (
 TARGET_GAP = 0.01
 LP_COLUMN_LIMIT = 200_000  # larger aggregated LPs do not solve in time here (measured)
 SCARCE_FIRST = True
-IMPROVE_UNTIL = 0.5  # of the time, after which the bounds get the rest
+IMPROVE_UNTIL = 0.5  # of the time for the greedy and the local search on needs
+POLISH_UNTIL = 0.7  # of the time, a safety net for the neighbourhood search; the bounds get the rest
+WORK_PER_SECOND = 1_000  # neighbourhood model columns per second of the time limit (see ``work_for``)
+
+
+POLISH_LIMIT = 1_000_000  # part size (proposals + need edges + fund edges) above which it is skipped
+
+
+def work_for(seconds: float, size: int) -> int:
+    """The neighbourhood search's budget for a part of ``size`` given ``seconds`` of the time
+    limit: counted in model columns, not seconds, so that the result does not depend on the
+    machine's load. Measured (2026-11-27): a column costs HiGHS 0.4-0.9 ms with other work taking
+    most of the two cores. None above ``POLISH_LIMIT``: at 10,000 proposals (6.35 million) the
+    greedy and the bound's LP need the time, and a model there (3,300 columns) rarely helps."""
+    return int(WORK_PER_SECOND * seconds) if size <= POLISH_LIMIT else 0
+
+
+def restage(graph: Graph, stages: list[Stage], assign: dict[int, list[int]]) -> list[Stage]:
+    """The stages' values for ``assign`` (served after the bounds were found), bounds kept: a
+    bound of the optimum does not depend on the solution that is reported."""
+    values = urgency_people(graph, assign)
+    out = []
+    for s, value in zip(stages, values):
+        bound = max(s.bound, float(value))
+        out.append(Stage(s.name, float(value), bound, int(bound + 1e-6) <= value, s.seconds, s.status, s.nodes))
+    return out
+
+
+def polish(graph: Graph, selection: Selection, work: int, deadline: float) -> None:
+    """Neighbourhoods re-solved exactly (``neighbourhoods.improve``), in place: the selection
+    only gets lexicographically better, its whole-fen shares stay valid."""
+    assign, allocation, stats = neighbourhoods.improve(graph, selection.assign, selection.stats["allocation"],
+                                                       work, deadline)
+    selection.assign = assign
+    selection.stats["allocation"] = allocation
+    selection.stats["neighbourhoods"] = {k: v for k, v in stats.items() if k != "curve"}
 
 
 def solve(graph: Graph, deadline: float, reroute_share: float = 0.25,
-          start_with: dict[int, list[int]] | None = None, with_bounds: bool = True) -> Selection:
+          start_with: dict[int, list[int]] | None = None, with_bounds: bool = True,
+          work: int = 0) -> Selection:
     """``start_with``: a solution to extend (e.g. the exact solver's when it ran out of time): its
-    proposals are paid and keep their needs, fill their spare capacity, and the greedy goes on."""
+    proposals are paid and keep their needs, fill their spare capacity, and the greedy goes on.
+    ``work``: the neighbourhood search's budget (``polish``), 0 for none."""
     start = time.perf_counter()
     assign, allocation, stats = _greedy(graph, deadline, reroute_share, start_with)
     # local search on the needs of the chosen proposals (money unchanged)
     until = start + (deadline - start) * IMPROVE_UNTIL
     assign, stats["improving_moves"] = improve(graph, assign, until)
     assign, stats["improving_chains"] = improve_chains(graph, assign, until)
-    stats["seconds_before_bounds"] = round(time.perf_counter() - start, 3)
     selection = Selection(dict(sorted(assign.items())), [], None, stats)
     selection.stats["allocation"] = {pi: allocation[pi] for pi in assign}
+    if work > 0:
+        polish(graph, selection, work, start + (deadline - start) * POLISH_UNTIL)
+    stats["seconds_before_bounds"] = round(time.perf_counter() - start, 3)
     if with_bounds:
         selection.stages = bounds(graph, selection.assign, deadline)
     return selection
@@ -220,10 +260,11 @@ def bounds(graph: Graph, assign: dict[int, list[int]], deadline: float, target: 
             columns = len(graph.proposals) + len(graph.pay) + sum(map(len, graph.prop_cells)) * (k + 1)
             # the quick LP first, then the tighter one in the time left (each is a true bound)
             if columns <= LP_COLUMN_LIMIT:
-                attempts = [lambda t: relaxation_bound(graph, k, levels, time_limit=t, table=table, links=False),
-                            lambda t: relaxation_bound(graph, k, levels, time_limit=t, table=table)]
+                attempts = [lambda t, k=k, lv=levels, tb=table: relaxation_bound(graph, k, lv, time_limit=t,
+                                                                                  table=tb, links=False),
+                            lambda t, k=k, lv=levels, tb=table: relaxation_bound(graph, k, lv, time_limit=t, table=tb)]
             else:
-                attempts = [lambda t: coarse_bound(graph, k, levels, time_limit=t, table=table)]
+                attempts = [lambda t, k=k, lv=levels, tb=table: coarse_bound(graph, k, lv, time_limit=t, table=tb)]
             hows = []
             for attempt in attempts:
                 left = deadline - time.perf_counter()

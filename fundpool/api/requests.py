@@ -98,14 +98,26 @@ def _start() -> None:
 
 
 def _authenticate() -> None:
+    """Who is asking. On PostgreSQL the token is read in the request's own transaction (begun
+    here, so the lookup ends nothing): a write then goes out as one transaction, a read ends
+    with ``end_read``'s COMMIT. On SQLite, where a transaction holds the write lock from its
+    first statement, the lookup ends its own."""
     if request.blueprint in OPEN_BLUEPRINTS or request.endpoint is None:
         return
     scheme, _, secret = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not secret.strip():
         raise Unauthenticated("this endpoint needs an API token: send 'Authorization: Bearer <token>'",
                               "Authorization")
-    g.principal = authenticate(db_session(), secret.strip())
-    db_session().rollback()
+    session = db_session()
+    if database().is_postgres:
+        session.connection()
+    try:
+        g.principal = authenticate(session, secret.strip())
+    except Unauthenticated:
+        end_read(session)
+        raise
+    if not database().is_postgres:
+        session.rollback()
 
 
 def _logged_path() -> str:

@@ -15,6 +15,7 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from fundpool.audit.log import Actor, record
 from fundpool.db import utcnow
@@ -28,15 +29,21 @@ from fundpool.pools.models import Pool
 LOW_WATER = 20
 log = logging.getLogger("fundpool.receipts")
 
-_OPEN_BOOK = (select(ReceiptBook.id)
-              .where(ReceiptBook.pool_id == bindparam("book_pool"),
-                     ReceiptBook.next_number <= ReceiptBook.last_number)
-              .order_by(ReceiptBook.id).limit(1).with_for_update().scalar_subquery())
+_BOOKS = ReceiptBook.__table__
+_OPEN_BOOK = (select(_BOOKS.c.id)
+              .where(_BOOKS.c.pool_id == bindparam("book_pool"),
+                     _BOOKS.c.next_number <= _BOOKS.c.last_number)
+              .order_by(_BOOKS.c.id).limit(1).with_for_update().scalar_subquery())
 #: The outer condition repeats the inner one so that a number past the book's end can
-#: never be taken, whatever the subquery saw.
-_TAKE = (update(ReceiptBook)
-         .where(ReceiptBook.id == _OPEN_BOOK, ReceiptBook.next_number <= ReceiptBook.last_number)
-         .values(next_number=ReceiptBook.next_number + 1).returning(ReceiptBook))
+#: never be taken, whatever the subquery saw. A plain UPDATE … RETURNING whose row the ORM
+#: loads as the book (``from_statement``): the ORM's own UPDATE adds only cost here.
+_TAKE = (select(ReceiptBook)
+         .from_statement(update(_BOOKS)
+                         .where(_BOOKS.c.id == _OPEN_BOOK,
+                                _BOOKS.c.next_number <= _BOOKS.c.last_number)
+                         .values(next_number=_BOOKS.c.next_number + 1)
+                         .returning(*_BOOKS.c))
+         .execution_options(populate_existing=True))
 
 
 def register_book(session: Session, actor: Actor, pool: Pool, code: str, first: str,
@@ -73,14 +80,13 @@ def take_receipt(session: Session, pool_id: int, donation_id: int, amount: int,
     One statement locks the book (``FOR UPDATE`` in the subquery, as a plain select of it
     would) and moves its next number on, returning the book as it now is: the number taken
     is the one before. The receipt row goes out with the transaction's next flush."""
-    book = session.scalar(_TAKE, {"book_pool": pool_id},
-                          execution_options={"populate_existing": True,
-                                             "synchronize_session": False})
+    book = session.scalar(_TAKE, {"book_pool": pool_id})
     if book is None:
         raise Conflict("this pool has no receipt numbers left; register the next receipt book "
                        "drawn from the finance authority", "issue_receipt")
-    receipt = Receipt(book=book, number=book.next_number - 1, donation_id=donation_id,
+    receipt = Receipt(book_id=book.id, number=book.next_number - 1, donation_id=donation_id,
                       amount=amount, currency=currency, issued_at=utcnow())
+    set_committed_value(receipt, "book", book)
     session.add(receipt)
     warning = None
     if book.remaining <= LOW_WATER:

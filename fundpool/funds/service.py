@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -109,11 +109,13 @@ def _check_restriction(session: Session, pool: Pool, restricted: bool, rule: Res
         check_minor(rule.per_grant_limit, "restriction.per_grant_limit")
 
 
+#: Built once: a statement made afresh for each call costs its construction and its cache key.
+_BY_CODE = select(Fund).where(Fund.code == bindparam("code"))
+_LOCKED_BY_CODE = _BY_CODE.with_for_update(of=Fund).execution_options(populate_existing=True)
+
+
 def get_fund(session: Session, code: str, field: str = "fund", lock: bool = False) -> Fund:
-    stmt = select(Fund).where(Fund.code == code)
-    if lock:
-        stmt = stmt.with_for_update(of=Fund).execution_options(populate_existing=True)
-    fund = session.scalar(stmt)
+    fund = session.scalar(_LOCKED_BY_CODE if lock else _BY_CODE, {"code": code})
     if fund is None:
         raise NotFound(f"there is no fund {code}", field)
     return fund

@@ -105,3 +105,22 @@ def test_a_replay_ends_with_commit_on_postgresql(client, shenzhen, db, endings):
     assert again.headers["Idempotent-Replayed"] == "true"
     assert "rollback" not in endings
     assert donors(db) == 1
+
+
+def test_a_write_is_one_transaction_with_its_token_lookup_on_postgresql(client, shenzhen, db,
+                                                                        endings):
+    headers = {**shenzhen.headers("city_admin"), "Idempotency-Key": "donor-2"}
+    response = client.post("/api/v1/donors", headers=headers,
+                           json={"kind": "individual", "name": "丁"})
+    assert response.status_code == 201
+    postgres = db.engine.dialect.name == "postgresql"
+    assert endings == (["commit"] if postgres else ["commit", "commit"])
+    assert donors(db) == 1
+
+
+def test_an_unknown_token_ends_its_read_without_rollback_on_postgresql(client, db, endings):
+    postgres_only(db)
+    response = client.get(f"/api/v1/pools/{STREET}",
+                          headers={"Authorization": "Bearer fp_" + "x" * 43})
+    assert response.status_code == 401
+    assert endings == ["commit"]

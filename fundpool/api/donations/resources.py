@@ -81,7 +81,7 @@ class Donations(MethodView):
             fund_id=fund_id, channel=args.get("channel"), after=after, limit=args["limit"]))
 
     @unit_of_work(blp)
-    @blp.arguments(DonationCreateSchema)
+    @blp.arguments(DonationCreateSchema())
     @blp.response(201, DonationSchema)
     @documents_errors(blp, 403, 404, 409)
     def post(self, body):

@@ -48,7 +48,6 @@ TARGET_GAP = 0.01
 LP_COLUMN_LIMIT = 200_000  # larger aggregated LPs do not solve in time here (measured)
 SCARCE_FIRST = True
 IMPROVE_UNTIL = 0.5  # of the time for the greedy and the local search on needs
-POLISH_UNTIL = 0.7  # of the time, a safety net for the neighbourhood search; the bounds get the rest
 WORK_PER_SECOND = 1_000  # neighbourhood model columns per second of the time limit (see ``work_for``)
 
 
@@ -99,11 +98,15 @@ def solve(graph: Graph, deadline: float, reroute_share: float = 0.25,
     assign, stats["improving_chains"] = improve_chains(graph, assign, until)
     selection = Selection(dict(sorted(assign.items())), [], None, stats)
     selection.stats["allocation"] = {pi: allocation[pi] for pi in assign}
-    if work > 0:
-        polish(graph, selection, work, start + (deadline - start) * POLISH_UNTIL)
     stats["seconds_before_bounds"] = round(time.perf_counter() - start, 3)
     if with_bounds:
         selection.stages = bounds(graph, selection.assign, deadline)
+    if work > 0:
+        # after the bounds (they hold whatever is served later), so that its work budget, not
+        # the clock, is what ends it
+        polish(graph, selection, work, deadline)
+        if with_bounds:
+            selection.stages = restage(graph, selection.stages, selection.assign)
     return selection
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from fundpool import migrate
 from fundpool.api import init_api
@@ -33,6 +34,9 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     init_api(app, settings["max_request_bytes"])
     init_console(app)
     init_security_headers(app)
+    if settings["proxy_hops"]:
+        hops = settings["proxy_hops"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)
     return app
 
 

@@ -2,7 +2,7 @@
 
 from fundpool.audit.models import AuditEvent
 from fundpool.auth.models import ApiToken
-from fundpool.auth.user_models import User
+from fundpool.auth.user_models import SignInAddress, User
 from fundpool.db import Base
 from fundpool.donations.models import (Donation, Donor, ImportJob, PassThroughPayment, Receipt,
                                        ReceiptBook)
@@ -19,4 +19,5 @@ __all__ = ["Base", "AuditEvent", "ApiToken", "Pool", "Account", "Entry", "Postin
            "HoldLeg", "Period", "IdempotencyKey", "Fund", "FundGrant", "Allocation", "Donor",
            "Donation", "PassThroughPayment", "ReceiptBook", "Receipt", "ImportJob", "Need",
            "NeedImportJob", "Proposal", "ProposalArea", "ProposalCategory", "MatchingRun",
-           "RunMatch", "RunMatchNeed", "RunShare", "YearEnd", "YearEndTotal", "User"]
+           "RunMatch", "RunMatchNeed", "RunShare", "YearEnd", "YearEndTotal", "User",
+           "SignInAddress"]

@@ -58,6 +58,10 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("matching_cron", str, "0 2 * * *",
             "When the scheduler runs matching: crontab fields (minute hour day month weekday), "
             "Asia/Shanghai time."),
+    Setting("proxy_hops", int, 0,
+            "How many reverse proxies in front of fundpool append to X-Forwarded-For and set "
+            "X-Forwarded-Proto; 0: clients connect directly. Sign-in limits count by the "
+            "client address this gives.", minimum=0),
     Setting("demo_sign_in", str, None,
             "Demo only: the console signs visitors in as this user (a sign-in name) until they "
             "sign out. Never set it on a real service."),

@@ -54,3 +54,14 @@ class User(Base):
         if not self.is_active:
             return "revoked"
         return "active" if self.password_hash else "invited"
+
+
+class SignInAddress(Base):
+    """Failed console sign-ins from one network address in its current window: a
+    password-spraying client is slowed down across all accounts, not only per account."""
+
+    __tablename__ = "sign_in_addresses"
+
+    address: Mapped[str] = mapped_column(String(45), primary_key=True)
+    failures: Mapped[int]
+    window_start: Mapped[datetime]

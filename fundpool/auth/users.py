@@ -24,6 +24,7 @@ from fundpool.auth import passwords
 from fundpool.auth.issue_rate import check_issue_rate
 from fundpool.auth.models import ApiToken
 from fundpool.auth.principal import Principal, require_role, require_token_issuer
+from fundpool.auth.sign_in_limit import check_address, note_failure
 from fundpool.auth.tokens import create_token, hash_secret
 from fundpool.auth.user_models import User
 from fundpool.db import utcnow
@@ -84,24 +85,28 @@ def accept_invite(session: Session, secret: str, password: str) -> User:
     return user
 
 
-def sign_in(session: Session, login: str, password: str) -> User:
+def sign_in(session: Session, login: str, password: str, address: str | None = None) -> User:
     """The user whose password this is, or :class:`Unauthenticated` with the same words and
     the same work (one Argon2 verification) whatever went wrong: an unknown name, a wrong
     password, a locked or revoked account. Commit either way: failures count towards the
-    lock and are audited."""
+    lock and towards the limit of the client's network ``address`` (``sign_in_limit``),
+    and are audited; an address over its limit is refused before any password work."""
+    now = utcnow()
+    check_address(session, address, now)
     user = session.scalar(select(User).where(User.login == login.strip().lower())
                           .with_for_update(of=User))
-    now = utcnow()
     usable = (user is not None and user.password_hash is not None and user.is_active
               and (user.locked_until is None or user.locked_until <= now))
     if not usable:
         passwords.verify_password(_dummy_hash(), password)
+        note_failure(session, address, now)
         if user is not None:
             record(session, actor_of(user), "user.sign_in_refused", "user", user.id,
                    reason="locked" if user.locked_until and user.locked_until > now
                    else "revoked" if not user.is_active else "no password")
         raise Unauthenticated(WRONG, "login")
     if not passwords.verify_password(user.password_hash, password):
+        note_failure(session, address, now)
         _count_failure(session, user, now)
         raise Unauthenticated(WRONG, "password")
     if passwords.needs_rehash(user.password_hash):

@@ -21,6 +21,8 @@ CORE_MESSAGES = (
     N_("only administrators manage people's access"),
     N_("give the person's name"),
     N_("the sign-in name takes 2-64 letters, digits, '.', '_' or '-'"),
+    N_("too many failed sign-ins from your network address; try again later (within "
+       "15 minutes)"),
 )
 
 # The money pages (pools, funds, donations, imports).

@@ -7,7 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
+from fundpool import create_app
 from fundpool.audit.models import AuditEvent
+from fundpool.auth.sign_in_limit import LIMIT
 from tests.factories import PASSWORD
 
 
@@ -59,6 +61,34 @@ def test_five_wrong_passwords_lock_the_account_without_saying_so(client, admin, 
     with db.sessions() as session:
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
     assert "user.locked" in actions and actions[-1] == "user.sign_in_refused"
+
+
+def test_an_address_that_failed_twenty_times_waits_whatever_name_it_tries(app, client, admin):
+    for number in range(LIMIT):
+        assert sign_in(client, f"guess{number}", "Password123").status_code == 401
+    refused = sign_in(client, "wang.fang")
+    assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 900
+    assert "登录失败次数过多" in refused.get_data(as_text=True)
+    assert client.get("/").status_code == 302
+    elsewhere = app.test_client()
+    elsewhere.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert sign_in(elsewhere, "wang.fang").status_code == 302
+
+
+def test_behind_a_proxy_the_forwarded_client_address_is_counted(database_url, admin):
+    proxied = create_app({"database_url": database_url, "proxy_hops": 1, "secret_key": "k",
+                          "log_level": "WARNING"})
+    try:
+        sprayer = proxied.test_client()
+        sprayer.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+        for number in range(LIMIT):
+            sign_in(sprayer, f"guess{number}", "Password123")
+        assert sign_in(sprayer, "wang.fang").status_code == 429
+        colleague = proxied.test_client()
+        colleague.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.8"
+        assert sign_in(colleague, "wang.fang").status_code == 302
+    finally:
+        proxied.extensions["fundpool.db"].engine.dispose()
 
 
 def test_a_form_without_the_csrf_token_is_refused_and_changes_nothing(client, admin, snapshot):

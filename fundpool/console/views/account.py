@@ -13,7 +13,7 @@ from fundpool.auth.users import sign_in as check_password
 from fundpool.console.blueprint import bp
 from fundpool.console.i18n import LANGUAGES
 from fundpool.console.signin import end_session, start_session, viewer
-from fundpool.errors import FundpoolError
+from fundpool.errors import FundpoolError, TooManyRequests
 
 SAFE_PATH = re.compile(r"/[A-Za-z0-9/_.~%?=&+-]*")
 
@@ -28,7 +28,13 @@ def sign_in():
                                demo=_demo_people())
     login = request.form.get("login", "")
     try:
-        user = check_password(db_session(), login, request.form.get("password", ""))
+        user = check_password(db_session(), login, request.form.get("password", ""),
+                              request.remote_addr)
+    except TooManyRequests as error:
+        db_session().rollback()
+        page = render_template("console/sign_in.html", next=target, error=error,
+                               login=login, demo=_demo_people())
+        return page, 429, {"Retry-After": str(error.retry_after)}
     except FundpoolError as error:
         db_session().commit()
         return render_template("console/sign_in.html", next=target, error=error,

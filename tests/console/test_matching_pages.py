@@ -196,6 +196,16 @@ def test_an_auditor_reads_a_proposal_but_is_not_offered_the_review(client, db, s
 
 # Matching runs -------------------------------------------------------------------------
 
+def test_the_pool_filters_suggest_the_pools_of_the_admins_subtree_by_name(client, app, scene):
+    signed(client, "street")
+    for url in ("/needs", "/proposals", "/grants", f"/matching/runs/{run_now(client)}"):
+        page = page_of(client, url)
+        assert f'<option value="{BINHE}">滨河社区</option>' in page, url
+        assert f'<option value="{GUIYUAN}">' not in page, url
+    auditor = signed(app.test_client(), "auditor")
+    assert f'<option value="{GUIYUAN}">' in page_of(auditor, "/needs")
+
+
 def test_an_admin_runs_matching_and_reads_the_reasons_in_both_languages(client, scene):
     signed(client, "street")
     run_id = run_now(client)

@@ -22,8 +22,10 @@ from fundpool.funds.models import CATEGORIES
 from fundpool.ledger.queries import CodeRange
 from fundpool.matching import approval
 from fundpool.matching.reasons import CATEGORY_NAMES, URGENCY_NAMES, rendered
+from fundpool.pools.service import list_pools
 
 PAGE_SIZE = 50
+POOLS_SUGGESTED = 2000
 
 #: Status names of needs, proposals, runs and matches, and run triggers (codes → labels).
 STATUS_LABELS = {
@@ -116,6 +118,17 @@ def pool_label(pool) -> str:
     if _language() == "en" and getattr(pool, "name_en", None):
         return pool.name_en
     return pool.name
+
+
+@bp.app_template_global("pool_choices")
+def pool_choices() -> list:
+    """The pools a pool filter may name for the signed-in person, to suggest by name: an
+    administrator's subtree, or the whole city for an auditor (at most ``POOLS_SUGGESTED``)."""
+    who = viewer()
+    if who is None:
+        return []
+    within_code = who.pool_code if who.role == "admin" else None
+    return list_pools(db_session(), within=within_code, limit=POOLS_SUGGESTED).items
 
 
 def next_page(key: str, value) -> str | None:

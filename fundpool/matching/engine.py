@@ -74,7 +74,6 @@ def match(problem: Problem, *, method: str = "auto") -> Solution:
                 # the bounds first (they hold whatever is served later); the neighbourhoods get
                 # the time that is left
                 heuristic.polish(part, best, work, part_deadline)
-                best.stages = heuristic.restage(part, best.stages, best.assign)
                 selection = best
                 how = "exact+heuristic"
                 used_heuristic = True

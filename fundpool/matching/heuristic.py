@@ -63,25 +63,38 @@ def work_for(seconds: float, size: int) -> int:
     return int(WORK_PER_SECOND * seconds) if size <= POLISH_LIMIT else 0
 
 
-def restage(graph: Graph, stages: list[Stage], assign: dict[int, list[int]]) -> list[Stage]:
-    """The stages' values for ``assign`` (served after the bounds were found), bounds kept: a
-    bound of the optimum does not depend on the solution that is reported."""
+def restage(graph: Graph, stages: list[Stage], assign: dict[int, list[int]],
+            other: list[Stage] | None = None) -> list[Stage]:
+    """The stages' values for ``assign`` (served after the bounds were found), each bound the
+    smaller of ``stages``' and ``other``'s: every one of them bounds the optimum whatever
+    solution is reported."""
     values = urgency_people(graph, assign)
     out = []
-    for s, value in zip(stages, values):
-        bound = max(s.bound, float(value))
-        out.append(Stage(s.name, float(value), bound, int(bound + 1e-6) <= value, s.seconds, s.status, s.nodes))
+    for k, (s, value) in enumerate(zip(stages, values)):
+        bound, status = s.bound, s.status
+        if other is not None:
+            bound, status = min(bound, other[k].bound), f"{status}; again: {other[k].status}"
+        bound = max(bound, float(value))
+        out.append(Stage(s.name, float(value), bound, int(bound + 1e-6) <= value, s.seconds, status, s.nodes))
     return out
 
 
 def polish(graph: Graph, selection: Selection, work: int, deadline: float) -> None:
     """Neighbourhoods re-solved exactly (``neighbourhoods.improve``), in place: the selection
-    only gets lexicographically better, its whole-fen shares stay valid."""
+    only gets lexicographically better, its whole-fen shares stay valid. If it has stages, their
+    values are recounted, and when more crisis or priority people are served the bounds are
+    found again in the time left (a higher level held makes the next stage's LP tighter)."""
+    before = urgency_people(graph, selection.assign)
     assign, allocation, stats = neighbourhoods.improve(graph, selection.assign, selection.stats["allocation"],
                                                        work, deadline)
     selection.assign = assign
     selection.stats["allocation"] = allocation
-    selection.stats["neighbourhoods"] = {k: v for k, v in stats.items() if k != "curve"}
+    selection.stats["neighbourhoods"] = stats
+    if selection.stages:
+        again = None
+        if urgency_people(graph, assign)[:2] != before[:2]:
+            again = bounds(graph, assign, deadline)
+        selection.stages = restage(graph, selection.stages, assign, again)
 
 
 def solve(graph: Graph, deadline: float, reroute_share: float = 0.25,
@@ -105,8 +118,6 @@ def solve(graph: Graph, deadline: float, reroute_share: float = 0.25,
         # after the bounds (they hold whatever is served later), so that its work budget, not
         # the clock, is what ends it
         polish(graph, selection, work, deadline)
-        if with_bounds:
-            selection.stages = restage(graph, selection.stages, selection.assign)
     return selection
 
 

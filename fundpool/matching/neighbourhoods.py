@@ -6,7 +6,8 @@ they hold. Inside it the choice is free: which of its proposals are funded, whic
 that are unserved or served by its members each one serves, and how the money its funded
 members hold, plus what no one holds, is spent. HiGHS solves that small MILP (needs pooled in
 classes of one cell, urgency and size: an exact reformulation) holding the neighbourhood's
-crisis and priority people at least where they are, and maximising its routine people.
+crisis and priority people at least where they are, and maximising crisis, then priority, then
+routine people (one objective, its weights exact inside the neighbourhood).
 
 A result is taken only when it serves more people lexicographically (crisis, then priority,
 then routine) and its money is found again in whole fen by ``MoneyFlow`` (augmenting paths) from
@@ -125,6 +126,8 @@ def resolve(graph: Graph, state: State, members: list[int], node_limit: int = NO
 
 
 def _model(graph: Graph, state: State, members: list[int]):
+    """The neighbourhood's MILP: ``x`` per member, integer ``y`` per (member, class of free
+    needs), money ``z`` per (member, fund with free money); the current solution is feasible."""
     mset = set(members)
     needs = graph.needs
     free = [state.left[fi] for fi in range(len(graph.funds))]
@@ -208,7 +211,7 @@ def _model(graph: Graph, state: State, members: list[int]):
     total = sum(w * v for w, v in zip(weight, free_people))
     ub = np.concatenate([np.ones(P), count[col_k], np.array([c_ / UNIT for _, _, c_ in pay])])
     integrality = np.concatenate([np.ones(P + M), np.zeros(G)])
-    return SimpleNamespace(c=c, A=A, lo=np.concatenate(lo), hi=np.concatenate(hi), ub=ub,
+    return SimpleNamespace(c=c, weight=weight, A=A, lo=np.concatenate(lo), hi=np.concatenate(hi), ub=ub,
                            integrality=integrality, gap=min(1e-4, 0.99 / (total + 1)), members=members,
                            keys=keys, classes=classes, col_p=col_p, col_k=col_k, P=P, M=M)
 
@@ -243,6 +246,7 @@ def _pay(graph: Graph, state: State, members: list[int], chosen: list[int]):
     for p in members:
         for fi, amount in state.held.get(p, ()):
             free[fi] += amount
+    # MoneyFlow over the members' fund edges only, starting from the neighbourhood's money
     sub = SimpleNamespace(pay=[e for p in members for e in state.pay_of[p]], funds=graph.funds,
                           proposals=graph.proposals)
     flow = MoneyFlow(sub)

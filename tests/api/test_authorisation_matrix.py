@@ -118,6 +118,7 @@ def ops(ids) -> list[Op]:
            "read_admin"),
         Op("GET", "/api/v1/matching/runs", None, "read_admin"),
         Op("GET", f"/api/v1/matching/runs/{ids['run']}", None, "read_admin"),
+        Op("GET", f"/api/v1/matching/runs/{ids['run']}/matches", None, "read_admin"),
         Op("GET", f"/api/v1/needs?within={INSIDE}", f"/api/v1/needs?within={OUTSIDE}", "read"),
         Op("GET", f"/api/v1/needs/{ids['need_in']}", f"/api/v1/needs/{ids['need_out']}", "read"),
         Op("GET", f"/api/v1/needs/imports/{ids['need_import_in']}",

@@ -54,6 +54,35 @@ def test_a_run_over_http_explains_its_match_in_chinese_and_english(client, scene
     assert any("elderly" in text.lower() for text in texts)
 
 
+def test_a_runs_matches_are_read_a_page_at_a_time_within_the_readers_scope(client, db, scene):
+    with db.transaction() as session:
+        for title in ("滨河助浴", "滨河陪诊"):
+            needs.create_need(session, ACTOR, needs.NewNeed(
+                pool_code=BINHE, category="elderly_in_difficulty", people=6, urgency="crisis",
+                estimated_cost=600_00, survey_date=date(2026, 11, 2)))
+            proposal = proposals.create_proposal(session, ACTOR, proposals.NewProposal(
+                organisation="福田区长者服务社", title=title, categories=("elderly_in_difficulty",),
+                area_codes=(BINHE,), budget=900_00, capacity=10, duration_days=60))
+            proposals.submit(session, ACTOR, proposal)
+            proposals.review(session, ACTOR, proposal, accept=True)
+    admin = scene.headers("street_admin")
+    whole = run(client, admin)
+    url = f"/api/v1/matching/runs/{whole['id']}/matches"
+    first = client.get(url, headers=admin, query_string={"limit": 2}).json
+    second = client.get(url, headers=admin, query_string={
+        "limit": 2, "cursor": first["next_cursor"]}).json
+    assert second["next_cursor"] is None
+    paged = [match["id"] for match in first["items"] + second["items"]]
+    assert paged == [match["id"] for match in whole["matches"]] and len(paged) == 3
+    other = scene.headers("other_street_admin")
+    assert client.get(url, headers=other).json["items"] == []
+    assert client.get(url, headers=other, query_string={"within": BINHE}).status_code == 403
+    auditor = client.get(url, headers=scene.headers("auditor")).json
+    assert len(auditor["items"]) == 3
+    assert client.get(f"/api/v1/matching/runs/{whole['id'] + 1}/matches",
+                      headers=admin).status_code == 404
+
+
 def test_only_admins_run_and_only_admins_of_every_pool_involved_decide(client, scene):
     assert client.post("/api/v1/matching/runs", headers=scene.headers("auditor"),
                        json={}).status_code == 403

@@ -7,8 +7,9 @@ from flask_smorest import Blueprint
 from sqlalchemy import select
 
 from fundpool.api.grants.schemas import (DisbursementInSchema, DisbursementSchema, MatchSchema,
-                                         ReasonInSchema, RunInSchema, RunSchema,
-                                         RunSummarySchema)
+                                         ReasonInSchema, RunInSchema, RunMatchesQuerySchema,
+                                         RunSchema, RunSummarySchema)
+from fundpool.api.ledger.scope import requested_range
 from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_body, page_schema
 from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
@@ -18,6 +19,7 @@ from fundpool.errors import InvalidInput, NotFound
 from fundpool.ledger.money import parse_amount
 from fundpool.ledger.posting import today
 from fundpool.matching import approval, runs
+from fundpool.matching.overview import run_matches
 from fundpool.matching.run_models import MatchingRun, RunMatch
 from fundpool.paging import keyset_page
 
@@ -72,6 +74,25 @@ class Run(MethodView):
         if run is None:
             raise NotFound(f"there is no matching run {run_id}", "run_id")
         return run
+
+
+@blp.route("/runs/<int:run_id>/matches")
+class RunMatches(MethodView):
+    @blp.arguments(RunMatchesQuerySchema, **QUERY)
+    @blp.response(200, page_schema(MatchSchema, "RunMatchPageSchema"))
+    @documents_errors(blp, 403, 404)
+    def get(self, args, run_id):
+        """A run's matches a page at a time, in the order the run made them: an admin's
+        subtree (or ``within`` it), everything for an auditor. A city's run may propose
+        thousands; ``GET /runs/{run_id}`` returns them all at once."""
+        _readable()
+        session = db_session()
+        if session.get(MatchingRun, run_id) is None:
+            raise NotFound(f"there is no matching run {run_id}", "run_id")
+        scope = requested_range(session, principal(), args.get("within"))
+        return page_body(run_matches(session, run_id, within=scope,
+                                     after=decode_cursor(args["cursor"], int),
+                                     limit=args["limit"]))
 
 
 @blp.route("/matches/<int:match_id>")

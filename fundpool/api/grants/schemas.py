@@ -6,6 +6,8 @@ import marshmallow as ma
 from flask import request
 
 from fundpool.api.ledger.schemas import Amount
+from fundpool.api.pagination import PageArgsSchema
+from fundpool.api.pools.schemas import CODE
 from fundpool.ledger.money import format_amount
 from fundpool.matching.reasons import rendered
 
@@ -120,3 +122,9 @@ class DisbursementSchema(ma.Schema):
     match = ma.fields.Nested(MatchSchema)
     grant_entry_id = ma.fields.Integer()
     payment_entry_id = ma.fields.Integer()
+
+
+class RunMatchesQuerySchema(PageArgsSchema):
+    within = ma.fields.String(validate=CODE, metadata={
+        "description": "Matches whose proposal's reserve pool lies in this pool's subtree "
+                       "(an admin: its own subtree when not given)"})

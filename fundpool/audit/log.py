@@ -6,6 +6,7 @@ import getpass
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
 from fundpool.audit.models import AuditEvent
@@ -32,3 +33,17 @@ def record(session: Session, actor: Actor, action: str, target_type: str,
                        request_id=request_id_var.get(), details=details)
     session.add(event)
     return event
+
+
+_INSERT = insert(AuditEvent.__table__)
+
+
+def record_now(session: Session, actor: Actor, action: str, target_type: str,
+               target_id: str | int, **details: Any) -> None:
+    """``record``, written at once on the session's connection instead of at its next flush:
+    the same row in the same transaction, without the unit of work's cost, for a hot path.
+    Nothing is flushed first, which is right because an event refers to no other row."""
+    session.connection().execute(_INSERT, {
+        "actor": actor.name, "token_id": actor.token_id, "action": action,
+        "target_type": target_type, "target_id": str(target_id),
+        "request_id": request_id_var.get(), "details": details})

@@ -12,9 +12,9 @@ import logging
 import re
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, bindparam, select, update
+from sqlalchemy import ColumnElement, bindparam, column, select, text, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fundpool.audit.log import Actor, record
@@ -44,6 +44,31 @@ _TAKE = (select(ReceiptBook)
                          .values(next_number=_BOOKS.c.next_number + 1)
                          .returning(*_BOOKS.c))
          .execution_options(populate_existing=True))
+
+_RECEIPTS = Receipt.__table__
+_BOOK_COLUMNS = ", ".join(c.name for c in _BOOKS.c)
+_RECEIPT_ID = column("receipt_id", _RECEIPTS.c.id.type)
+#: PostgreSQL takes the number and writes the receipt in one statement: the same UPDATE of
+#: the book under its row lock, the receipt inserted from the row it returns.
+_TAKE_AND_ISSUE = (select(ReceiptBook, _RECEIPT_ID)
+                   .from_statement(text(
+                       "WITH b AS (UPDATE receipt_books SET next_number = next_number + 1"
+                       " WHERE id = (SELECT id FROM receipt_books WHERE pool_id = :book_pool"
+                       " AND next_number <= last_number ORDER BY id LIMIT 1 FOR UPDATE)"
+                       f" AND next_number <= last_number RETURNING {_BOOK_COLUMNS}),"
+                       " r AS (INSERT INTO receipts"
+                       " (book_id, number, donation_id, amount, currency, issued_at)"
+                       " SELECT id, next_number - 1, :donation_id, :amount, :currency,"
+                       " :issued_at FROM b RETURNING id)"
+                       f" SELECT {', '.join(f'b.{c.name}' for c in _BOOKS.c)},"
+                       " r.id AS receipt_id FROM b, r")
+                       .bindparams(bindparam("book_pool", type_=_BOOKS.c.pool_id.type),
+                                   bindparam("donation_id", type_=_RECEIPTS.c.donation_id.type),
+                                   bindparam("amount", type_=_RECEIPTS.c.amount.type),
+                                   bindparam("currency", type_=_RECEIPTS.c.currency.type),
+                                   bindparam("issued_at", type_=_RECEIPTS.c.issued_at.type))
+                       .columns(*_BOOKS.c, _RECEIPT_ID))
+                   .execution_options(populate_existing=True))
 
 
 def register_book(session: Session, actor: Actor, pool: Pool, code: str, first: str,
@@ -79,13 +104,25 @@ def take_receipt(session: Session, pool_id: int, donation_id: int, amount: int,
 
     One statement locks the book (``FOR UPDATE`` in the subquery, as a plain select of it
     would) and moves its next number on, returning the book as it now is: the number taken
-    is the one before. The receipt row goes out with the transaction's next flush."""
-    book = session.scalar(_TAKE, {"book_pool": pool_id})
+    is the one before. On PostgreSQL the same statement inserts the receipt; elsewhere the
+    receipt row goes out with the transaction's next flush."""
+    issued_at = utcnow()
+    receipt_id = None
+    if session.get_bind().dialect.name == "postgresql":
+        found = session.execute(_TAKE_AND_ISSUE, {
+            "book_pool": pool_id, "donation_id": donation_id, "amount": amount,
+            "currency": currency, "issued_at": issued_at}).first()
+        book, receipt_id = found if found is not None else (None, None)
+    else:
+        book = session.scalar(_TAKE, {"book_pool": pool_id})
     if book is None:
         raise Conflict("this pool has no receipt numbers left; register the next receipt book "
                        "drawn from the finance authority", "issue_receipt")
-    receipt = Receipt(book_id=book.id, number=book.next_number - 1, donation_id=donation_id,
-                      amount=amount, currency=currency, issued_at=utcnow())
+    receipt = Receipt(id=receipt_id, book_id=book.id, number=book.next_number - 1,
+                      donation_id=donation_id, amount=amount, currency=currency,
+                      issued_at=issued_at, voided_at=None, void_reason=None)
+    if receipt_id is not None:  # written already: the session holds it as read
+        make_transient_to_detached(receipt)
     set_committed_value(receipt, "book", book)
     session.add(receipt)
     warning = None

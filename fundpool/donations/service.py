@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, lazyload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
-from fundpool.audit.log import Actor, record
+from fundpool.audit.log import Actor, record, record_now
 from fundpool.db import check_lengths
 from fundpool.donations import pass_through
 from fundpool.donations.models import (
@@ -162,8 +162,8 @@ def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorde
         receipt, warning = take_receipt(session, new.fund.pool_id, donation.id, new.amount,
                                         new.currency)
     details = {} if designation is None else {"pass_through_recipient": designation.recipient}
-    record(session, actor, "donation.record", "donation", donation.id, entry_id=entry.id,
-           fund=new.fund.code, **details)
+    record_now(session, actor, "donation.record", "donation", donation.id, entry_id=entry.id,
+               fund=new.fund.code, **details)
     _as_recorded(session, donation, donor, new.fund, receipt)
     return Recorded(donation, warning)
 

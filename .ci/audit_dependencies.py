@@ -7,9 +7,11 @@ no fix yet is listed and does not fail the run.
 pip-audit asks a vulnerability service (PyPI's JSON API) over the network. A dependency it
 could not look up is *not audited*, which is not the same as *audited and clean*: pip-audit
 itself reports "No known vulnerabilities found" then. This script counts such dependencies
-and says plainly that they were not checked, rather than passing them as clean; where no
-service answers at all (a machine without that network), it warns and does not fail, because
-the check cannot be made there at all.
+and says plainly that they were not checked, rather than passing them as clean (it warns:
+on a machine whose network answers "not found" for them the check cannot be made at all).
+A run that gives no report — the service failing mid-way, pip-audit missing or crashing —
+fails: an audit that did not finish must not pass. The project itself, installed editable,
+is not a dependency and is left out.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ def judge(report: dict) -> Verdict:
     for dependency in report.get("dependencies", []):
         name = f"{dependency['name']} {dependency.get('version', '')}".strip()
         if "skip_reason" in dependency:
-            unaudited.append(name)
+            if "editable" not in dependency["skip_reason"]:
+                unaudited.append(name)
             continue
         audited += 1
         for vuln in dependency.get("vulns", []):
@@ -53,8 +56,7 @@ def judge(report: dict) -> Verdict:
 def run_pip_audit() -> dict | None:
     """The report for this interpreter's environment (the project itself, editable, skipped).
 
-    None when pip-audit gave no report at all (no vulnerability service reachable); its
-    error is passed on to stderr.
+    None when pip-audit gave no report; its error is passed on to stderr.
     """
     completed = subprocess.run(
         [sys.executable, "-m", "pip_audit", "--format", "json", "--skip-editable",
@@ -70,8 +72,8 @@ def run_pip_audit() -> dict | None:
 def main() -> int:
     report = run_pip_audit()
     if report is None:
-        print("WARNING: NOT AUDITED: pip-audit gave no report (its error is above)")
-        return 0
+        print("FAILED: pip-audit gave no report (its error is above); nothing was audited")
+        return 1
     verdict = judge(report)
     for line in verdict.fixable:
         print(f"VULNERABLE, fix available: {line}")

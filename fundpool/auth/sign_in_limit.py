@@ -4,7 +4,10 @@ The per-account lock (five wrong passwords) stops guessing one person's password
 not stop one client trying a common password against every sign-in name. This limit does:
 once an address has failed ``LIMIT`` times in its window, it is refused (429, saying when to
 retry) before any password is checked, right or wrong, until the window ends. A success does
-not reset the count, so a client with one valid account cannot launder its failures.
+not reset the count, so a client with one valid account cannot launder its failures. A
+browser that signed in with the same name before is not held to it (the console's device
+cookie), so a guesser sharing an address with real users cannot lock them out. Addresses are
+counted by ``bucket``: IPv6 by /64 network, anything unreadable in one shared count.
 
 The count lives in the database, so every worker sees the same one and a restart forgets
 nothing. It is bumped by one upsert, so concurrent failures are all counted; checks running
@@ -14,6 +17,7 @@ concurrent request, each paying a full Argon2 verification.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import datetime, timedelta
 
@@ -27,17 +31,45 @@ from fundpool.errors import TooManyRequests
 
 LIMIT = 20
 WINDOW = timedelta(minutes=15)
-ADDRESS_MAX = 45  # an IPv6 address written out in full
 TOO_MANY = ("too many failed sign-ins from your network address; try again later (within "
             "15 minutes)")
 
 
+def bucket(address: str | None) -> str:
+    """What an address is counted as: an IPv4 address; an IPv6 address's /64 network (one
+    subscriber's usual allocation, which a client can roam within); ``unknown`` for no
+    address or anything that is not one, all of which share one count (a limit that turned
+    itself off for them would invite sending them)."""
+    ip = _parsed((address or "").strip())
+    if ip is None:
+        return "unknown"
+    if ip.version == 6:
+        if ip.ipv4_mapped is not None:
+            return str(ip.ipv4_mapped)
+        return str(ipaddress.ip_network(f"{ip}/64", strict=False))
+    return str(ip)
+
+
+def _parsed(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address in ``text``, also when a proxy wrote it with its port (``1.2.3.4:5``,
+    ``[2001:db8::1]:5``)."""
+    candidates = [text]
+    if text.startswith("[") and "]" in text:
+        candidates.append(text[1:text.index("]")])
+    elif text.count(":") == 1:
+        candidates.append(text.split(":")[0])
+    for candidate in candidates:
+        try:
+            return ipaddress.ip_address(candidate)
+        except ValueError:
+            continue
+    return None
+
+
 def check_address(session: Session, address: str | None, now: datetime | None = None) -> None:
     """Refuse with :class:`TooManyRequests` if ``address`` used up its failures this window."""
-    if not address:
-        return
     now = now or utcnow()
-    row = session.get(SignInAddress, address[:ADDRESS_MAX])
+    row = session.get(SignInAddress, bucket(address))
     if row is None or row.failures < LIMIT or row.window_start <= now - WINDOW:
         return
     wait = max(1, math.ceil((row.window_start + WINDOW - now).total_seconds()))
@@ -46,13 +78,11 @@ def check_address(session: Session, address: str | None, now: datetime | None = 
 
 def note_failure(session: Session, address: str | None, now: datetime | None = None) -> None:
     """Count one failure for ``address``; a window that has ended starts again at one."""
-    if not address:
-        return
     now = now or utcnow()
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = SignInAddress.__table__
     expired = table.c.window_start <= now - WINDOW
-    upsert = dialect.insert(table).values(address=address[:ADDRESS_MAX], failures=1,
+    upsert = dialect.insert(table).values(address=bucket(address), failures=1,
                                           window_start=now)
     session.execute(upsert.on_conflict_do_update(
         index_elements=[table.c.address],

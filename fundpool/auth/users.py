@@ -85,14 +85,18 @@ def accept_invite(session: Session, secret: str, password: str) -> User:
     return user
 
 
-def sign_in(session: Session, login: str, password: str, address: str | None = None) -> User:
+def sign_in(session: Session, login: str, password: str, address: str | None = None, *,
+            known_device: bool = False) -> User:
     """The user whose password this is, or :class:`Unauthenticated` with the same words and
     the same work (one Argon2 verification) whatever went wrong: an unknown name, a wrong
     password, a locked or revoked account. Commit either way: failures count towards the
     lock and towards the limit of the client's network ``address`` (``sign_in_limit``),
-    and are audited; an address over its limit is refused before any password work."""
+    and are audited. An address over its limit is refused before any password work, unless
+    the caller vouches that this browser signed in with this name before (``known_device``),
+    so that a stranger cannot keep everyone behind a shared address out."""
     now = utcnow()
-    check_address(session, address, now)
+    if not known_device:
+        check_address(session, address, now)
     user = session.scalar(select(User).where(User.login == login.strip().lower())
                           .with_for_update(of=User))
     usable = (user is not None and user.password_hash is not None and user.is_active

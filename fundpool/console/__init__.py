@@ -3,12 +3,13 @@ the public, over the same core services as the API (no business rule in a view).
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from fundpool.api.problems import DOMAIN_STATUS
 from fundpool.console import views  # noqa: F401  adds the pages to the blueprint
 from fundpool.console.blueprint import bp
+from fundpool.console.forms import refuse_unstorable
 from fundpool.console.i18n import init_i18n
 from fundpool.console.nav import menu
 from fundpool.console.signin import check_csrf, csrf_token, init_signin, viewer
@@ -31,6 +32,7 @@ def init_console(app: Flask) -> None:
 @bp.before_request
 def _csrf() -> None:
     check_csrf()
+    refuse_unstorable(request.values)
 
 
 @bp.after_request

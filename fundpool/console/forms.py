@@ -7,15 +7,19 @@ record behind — the same guarantee the API gives.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from fundpool.api.requests import db_session
-from fundpool.errors import FundpoolError
+from fundpool.errors import FundpoolError, InvalidInput
 
 T = TypeVar("T")
+#: What no text column stores (PostgreSQL refuses NUL; an unpaired surrogate is no text).
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def write(work: Callable[[Session], T]) -> tuple[T | None, FundpoolError | None]:
@@ -27,3 +31,15 @@ def write(work: Callable[[Session], T]) -> tuple[T | None, FundpoolError | None]
         session.rollback()
         return None, error
     return result, None
+
+
+def refuse_unstorable(values: MultiDict) -> None:
+    """Refuse a form or query value no text column can store, naming it (422), before any
+    view runs: the database would refuse it only mid-write, as an error nobody can read."""
+    for name, value in values.items(multi=True):
+        if UNSTORABLE.search(name):
+            raise InvalidInput("a field name contains a NUL character or an unpaired "
+                               "surrogate")
+        if UNSTORABLE.search(value):
+            raise InvalidInput(f"{name} contains a NUL character or an unpaired surrogate, "
+                               "which cannot be stored as text", name)

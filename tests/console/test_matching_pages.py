@@ -240,6 +240,8 @@ def test_a_run_is_read_a_page_of_matches_at_a_time_and_by_area(client, db, scene
     assert second.count("data-match=") == 1 and "下一页" not in second
     assert not set(re.findall(r'data-match="(\d+)"', first)) & set(
         re.findall(r'data-match="(\d+)"', second))
+    assert page_of(client, f"/matching/runs/{run_id}?run_id=2&_external=1").count(
+        "data-match=") == 2
     nanhua = page_of(client, f"/matching/runs/{run_id}?within=440304001002")
     assert "data-match=" not in nanhua and "此处没有本次运行的更多匹配" in nanhua
     assert client.get(f"/matching/runs/{run_id}?within={GUIYUAN}").status_code == 403

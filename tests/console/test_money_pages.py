@@ -198,6 +198,18 @@ def test_bad_donation_input_is_shown_beside_the_field_and_changes_nothing(
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("field", ["purpose", "donor_name", "channel_ref", "in_kind_description"])
+def test_text_no_column_can_store_is_refused_naming_the_field(client, scene, snapshot, field):
+    sign_in(client, "wang.fang")
+    form = donation_form(client, **{field: "助老\x00"})
+    before = snapshot()
+    response = client.post("/donations/new", data=form)
+    assert response.status_code == 422 and "NUL" in text(response)
+    assert field in text(response)
+    assert snapshot() == before
+    assert client.get("/needs?within=4403%00").status_code == 422
+
+
 def test_a_donation_without_receipt_numbers_left_changes_nothing(client, db, scene, snapshot):
     with db.transaction() as session:
         pool = get_pool(session, STREET)

@@ -75,6 +75,24 @@ def test_an_address_that_failed_twenty_times_waits_whatever_name_it_tries(app, c
     assert sign_in(elsewhere, "wang.fang").status_code == 302
 
 
+def test_a_browser_that_signed_in_before_is_not_locked_out_by_a_guesser_beside_it(app, client,
+                                                                                  admin):
+    colleague = app.test_client()
+    assert sign_in(colleague, "wang.fang").status_code == 302
+    colleague.post("/sign-out", data={"csrf_token": csrf_of(page_text(colleague, "/"))})
+    for number in range(LIMIT):
+        sign_in(client, f"guess{number}", "Password123")
+    assert sign_in(client, "wang.fang").status_code == 429
+    assert sign_in(colleague, "wang.fang").status_code == 302
+    stranger = app.test_client()
+    stranger.set_cookie("fundpool_device", "forged", domain="localhost")
+    assert sign_in(stranger, "wang.fang").status_code == 429
+
+
+def page_text(client, url: str) -> str:
+    return client.get(url).get_data(as_text=True)
+
+
 def test_behind_a_proxy_the_forwarded_client_address_is_counted(database_url, admin):
     proxied = create_app({"database_url": database_url, "proxy_hops": 1, "secret_key": "k",
                           "log_level": "WARNING"})

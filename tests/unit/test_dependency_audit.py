@@ -42,3 +42,15 @@ def test_a_dependency_the_service_could_not_look_up_counts_as_not_audited():
     assert not verdict.failed
     assert verdict.unaudited == ["alembic"]
     assert verdict.audited == 1
+
+
+def test_the_project_itself_installed_editable_is_not_a_dependency_left_unaudited():
+    verdict = audit.judge(report(
+        {"name": "fundpool", "skip_reason": "distribution marked as editable"}))
+    assert verdict.unaudited == [] and not verdict.failed
+
+
+def test_no_report_at_all_fails_the_run(monkeypatch, capsys):
+    monkeypatch.setattr(audit, "run_pip_audit", lambda: None)
+    assert audit.main() == 1
+    assert "nothing was audited" in capsys.readouterr().out

@@ -11,6 +11,7 @@ from fundpool.api.requests import db_session
 from fundpool.auth.users import accept_invite
 from fundpool.auth.users import sign_in as check_password
 from fundpool.console.blueprint import bp
+from fundpool.console.devices import known_device, remember_device
 from fundpool.console.i18n import LANGUAGES
 from fundpool.console.signin import end_session, start_session, viewer
 from fundpool.errors import FundpoolError, TooManyRequests
@@ -29,7 +30,7 @@ def sign_in():
     login = request.form.get("login", "")
     try:
         user = check_password(db_session(), login, request.form.get("password", ""),
-                              request.remote_addr)
+                              request.remote_addr, known_device=known_device(login))
     except TooManyRequests as error:
         db_session().rollback()
         page = render_template("console/sign_in.html", next=target, error=error,
@@ -41,7 +42,7 @@ def sign_in():
                                login=login, demo=_demo_people()), 401
     db_session().commit()
     start_session(user.id, user.session_epoch)
-    return redirect(target)
+    return remember_device(redirect(target), user.login)
 
 
 @bp.route("/sign-out", methods=["POST"])

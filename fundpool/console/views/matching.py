@@ -135,6 +135,7 @@ def next_page(key: str, value) -> str | None:
     """This page's address with the filters kept and ``key`` moved on to ``value``."""
     if value is None:
         return None
-    args = request.args.to_dict()
+    args = {name: text for name, text in request.args.items()
+            if name not in request.view_args and not name.startswith("_")}
     args[key] = value
     return url_for(request.endpoint, **request.view_args, **args)

@@ -99,8 +99,8 @@ def _run_page(run_id: int, error=None, status: int = 200, failed_match: int | No
 
 
 def _next(run_id: int, after: int | None) -> str | None:
-    """The run's next page with the filters kept (also after a refused decision's POST)."""
+    """The run's next page with its filter kept (also after a refused decision's POST)."""
     if after is None:
         return None
-    args = {key: value for key, value in request.args.items() if key != "after"}
-    return url_for("console.run", run_id=run_id, **args, after=after)
+    kept = {"within": request.args["within"]} if request.args.get("within") else {}
+    return url_for("console.run", run_id=run_id, after=after, **kept)

@@ -1,0 +1,39 @@
+"""Browsers a person has signed in from before: the device cookie.
+
+The per-address sign-in limit (``fundpool.auth.sign_in_limit``) refuses an address that
+has failed too often, before any password check. Without an exception, a stranger could
+keep everyone behind one address — an office network, a carrier's NAT, a reverse proxy
+that was not declared — out of the console. So a successful sign-in leaves a signed cookie
+naming the sign-in name; a browser that shows it for the name it signs in with is not held
+to the address limit (the account's own lock still applies). A guesser has no such cookie.
+"""
+
+from __future__ import annotations
+
+from flask import Response, current_app, request
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+COOKIE = "fundpool_device"
+DAYS = 180
+
+
+def _signer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.secret_key, salt="fundpool.device")
+
+
+def known_device(login: str) -> bool:
+    """Whether this browser signed in as ``login`` within ``DAYS`` days."""
+    cookie = request.cookies.get(COOKIE)
+    if not cookie:
+        return False
+    try:
+        remembered = _signer().loads(cookie, max_age=DAYS * 86400)
+    except BadSignature:
+        return False
+    return remembered == login.strip().lower()
+
+
+def remember_device(response: Response, login: str) -> Response:
+    response.set_cookie(COOKIE, _signer().dumps(login), max_age=DAYS * 86400, secure=True,
+                        httponly=True, samesite="Lax")
+    return response

@@ -35,6 +35,15 @@ class StrictJsonParser(FlaskParser):
             return core.missing
         return load_body(req.get_data(cache=True))
 
+    def load_querystring(self, req: Request, schema) -> Any:
+        """The query string, once no value in it is one a text column cannot store (the
+        database would refuse it mid-query, as a 500)."""
+        for name, value in req.args.items(multi=True):
+            if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
+                _refuse(422, name if name.isprintable() else None, "contains a NUL character "
+                        "or an unpaired surrogate, which cannot be stored as text", "query")
+        return super().load_querystring(req, schema)
+
 
 def load_body(raw: bytes) -> Any:
     """The parsed body, or an HTTP error saying what is wrong with it."""
@@ -97,6 +106,6 @@ def _too_large(value: Any) -> bool:
     return isinstance(value, float) and not math.isfinite(value)
 
 
-def _refuse(status: int, field: str | None, message: str) -> None:
-    messages = {"json": {field: [message]}} if field else {"json": [message]}
+def _refuse(status: int, field: str | None, message: str, location: str = "json") -> None:
+    messages = {location: {field: [message]}} if field else {location: [message]}
     abort(status, messages=messages)

@@ -109,6 +109,14 @@ def test_nul_characters_in_text_are_refused(client, admin, snapshot, name):
     assert snapshot() == before
 
 
+@pytest.mark.parametrize("query", ["action=a%00b", "actor=%00", "target_type=%00",
+                                   "request_id=x%00"])
+def test_nul_characters_in_query_filters_are_refused(client, shenzhen, query):
+    response = client.get(f"/api/v1/audit-events?{query}", headers=shenzhen.headers("auditor"))
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == query.split("=")[0]
+
+
 @pytest.mark.parametrize("name", [
     "\u202eRTL override 张三", "e\u0301\u0301\u0301", "🙏爱心人士🌸", "Robert'); DROP TABLE donors;--",
     "' OR '1'='1", "=HYPERLINK(\"http://evil.example\",\"点我\")", "@SUM(1+1)*cmd|' /C calc'!A0",

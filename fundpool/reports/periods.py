@@ -1,11 +1,13 @@
 """The days a report covers, as the API and the console both read them: never the future
-(the ledger ends today, China time), ``from`` not after ``to``; by default this year so far."""
+(the ledger ends today, China time) nor before its first day, ``from`` not after ``to``; by
+default this year so far."""
 
 from __future__ import annotations
 
 from datetime import date
 
 from fundpool.errors import InvalidInput
+from fundpool.ledger.posting import EARLIEST_DATE
 
 
 def not_future(day: date | None, today: date, field: str) -> None:
@@ -19,8 +21,11 @@ def report_period(date_from: date | None, date_to: date | None,
     """``from``..``to``; ``to`` defaults to today and ``from`` to 1 January of ``to``'s year."""
     date_to = date_to or today
     date_from = date_from or date(date_to.year, 1, 1)
-    not_future(date_from, today, "from")
-    not_future(date_to, today, "to")
+    for day, field in ((date_from, "from"), (date_to, "to")):
+        not_future(day, today, field)
+        if day < EARLIEST_DATE:
+            raise InvalidInput(f"{field} ({day.isoformat()}) is before the ledger's first day, "
+                               f"{EARLIEST_DATE.isoformat()}", field)
     if date_from > date_to:
         raise InvalidInput(f"from ({date_from.isoformat()}) is after to "
                            f"({date_to.isoformat()})", "from")

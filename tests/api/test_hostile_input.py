@@ -167,6 +167,13 @@ def test_report_ranges_out_of_range(client, shenzhen, query):
     refused(client.get(f"/api/v1/exports/ledger?{query}", headers=shenzhen.headers("auditor")))
 
 
+@pytest.mark.parametrize("query", ["from=0001-01-01&to=0001-01-01", "from=1999-12-31",
+                                   "from=0001-01-01&to=2026-11-01&format=csv"])
+def test_a_statement_before_the_ledgers_first_day_is_refused(client, shenzhen, query):
+    refused(client.get(f"/api/v1/reports/funds/{STREET}/statement?{query}",
+                       headers=shenzhen.headers("auditor")), "from")
+
+
 def test_a_time_without_a_zone_is_refused(client, admin, donor, snapshot):
     client.post("/api/v1/donations", headers=admin, json=donation(donor))
     before = snapshot()

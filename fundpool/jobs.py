@@ -14,6 +14,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from fundpool.audit.log import Actor
+from fundpool.auth.sign_in_limit import forget_ended_windows
 from fundpool.db import Database, utcnow
 from fundpool.idempotency import purge_keys
 from fundpool.job_lock import run_alone
@@ -36,6 +37,12 @@ def sweep_holds(database: Database) -> list[int]:
 def forget_idempotency_keys(database: Database, keep_hours: int) -> int:
     with database.transaction() as session:
         return purge_keys(session, utcnow(), keep_hours)
+
+
+def forget_sign_in_failures(database: Database) -> int:
+    """Drop per-address sign-in counts whose window has ended."""
+    with database.transaction() as session:
+        return forget_ended_windows(session)
 
 
 def match_on_schedule(database: Database) -> int:
@@ -74,6 +81,9 @@ def build_scheduler(database: Database, settings: dict,
                       args=[database, "forget_idempotency_keys", forget_idempotency_keys,
                             settings["idempotency_key_hours"]],
                       id="forget_idempotency_keys", **common)
+    scheduler.add_job(run_alone, "interval", hours=1,
+                      args=[database, "forget_sign_in_failures", forget_sign_in_failures],
+                      id="forget_sign_in_failures", **common)
     scheduler.add_job(run_alone, matching_trigger(settings["matching_cron"]),
                       args=[database, "matching", match_on_schedule], id="matching", **common)
     return scheduler

@@ -21,7 +21,7 @@ import ipaddress
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, literal
+from sqlalchemy import case, delete, literal
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -89,3 +89,11 @@ def note_failure(session: Session, address: str | None, now: datetime | None = N
         set_={"failures": case((expired, 1), else_=table.c.failures + 1),
               "window_start": case((expired, literal(now, table.c.window_start.type)),
                                    else_=table.c.window_start)}))
+
+
+def forget_ended_windows(session: Session, now: datetime | None = None) -> int:
+    """Delete the counts whose window has ended (they would start again at one anyway), so
+    the table holds only the addresses that failed in the last ``WINDOW``; how many went."""
+    now = now or utcnow()
+    table = SignInAddress.__table__
+    return session.execute(delete(table).where(table.c.window_start <= now - WINDOW)).rowcount

@@ -6,6 +6,8 @@ from sqlalchemy import select
 
 from fundpool import jobs
 from fundpool.audit.log import Actor
+from fundpool.auth.sign_in_limit import WINDOW, note_failure
+from fundpool.auth.user_models import SignInAddress
 from fundpool.db import utcnow
 from fundpool.idempotency import IdempotencyKey
 from fundpool.ledger import holds
@@ -47,10 +49,19 @@ def test_old_idempotency_keys_are_forgotten(db, shenzhen):
         assert session.scalars(select(IdempotencyKey.key)).all() == ["new"]
 
 
-def test_the_schedule_has_its_three_jobs(db, app):
+def test_sign_in_counts_whose_window_ended_are_forgotten(db):
+    with db.transaction() as session:
+        note_failure(session, "198.51.100.7", utcnow() - WINDOW - timedelta(seconds=1))
+        note_failure(session, "198.51.100.8")
+    assert jobs.forget_sign_in_failures(db) == 1
+    with db.sessions() as session:
+        assert session.scalars(select(SignInAddress.address)).all() == ["198.51.100.8"]
+
+
+def test_the_schedule_has_its_four_jobs(db, app):
     scheduler = jobs.build_scheduler(db, app.config["FUNDPOOL"])
-    assert sorted(job.id for job in scheduler.get_jobs()) == ["forget_idempotency_keys",
-                                                             "matching", "sweep_holds"]
+    assert sorted(job.id for job in scheduler.get_jobs()) == [
+        "forget_idempotency_keys", "forget_sign_in_failures", "matching", "sweep_holds"]
 
 
 def _hold_the_lock(url, job, acquired, release):

@@ -10,9 +10,10 @@ cookie), so a guesser sharing an address with real users cannot lock them out. A
 counted by ``bucket``: IPv6 by /64 network, anything unreadable in one shared count.
 
 The count lives in the database, so every worker sees the same one and a restart forgets
-nothing. It is bumped by one upsert, so concurrent failures are all counted; checks running
-at the same moment as the failure that reaches the limit may still pass, at most one per
-concurrent request, each paying a full Argon2 verification.
+nothing. Each attempt is counted, by one upsert, before its password is checked and given
+back if it succeeds; the upsert's row lock makes attempts from one address take turns, so
+no more than ``LIMIT`` passwords are ever checked for it in a window, however many requests
+arrive at once.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import ipaddress
 import math
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, delete, literal
+from sqlalchemy import case, delete, literal, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -66,29 +67,45 @@ def _parsed(text: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
     return None
 
 
-def check_address(session: Session, address: str | None, now: datetime | None = None) -> None:
-    """Refuse with :class:`TooManyRequests` if ``address`` used up its failures this window."""
+def take_attempt(session: Session, address: str | None, now: datetime | None = None) -> None:
+    """Count this attempt against ``address`` before any password work, or refuse with
+    :class:`TooManyRequests` when it would be one more than ``LIMIT`` this window (the
+    caller rolls back, so a refused attempt is not counted). The count's row stays locked
+    until the caller's transaction ends, so attempts from one address are counted one after
+    another, however many arrive at once; :func:`give_back` undoes it for a success."""
     now = now or utcnow()
-    row = session.get(SignInAddress, bucket(address))
-    if row is None or row.failures < LIMIT or row.window_start <= now - WINDOW:
+    failures, window_start = session.execute(_counted(session, bucket(address), now)).one()
+    if failures <= LIMIT:
         return
-    wait = max(1, math.ceil((row.window_start + WINDOW - now).total_seconds()))
+    wait = max(1, math.ceil((window_start + WINDOW - now).total_seconds()))
     raise TooManyRequests(TOO_MANY, "login", retry_after=wait)
 
 
+def give_back(session: Session, address: str | None) -> None:
+    """A successful sign-in does not count: take back what :func:`take_attempt` counted."""
+    table = SignInAddress.__table__
+    session.execute(update(table).where(table.c.address == bucket(address))
+                    .values(failures=table.c.failures - 1))
+
+
 def note_failure(session: Session, address: str | None, now: datetime | None = None) -> None:
-    """Count one failure for ``address``; a window that has ended starts again at one."""
-    now = now or utcnow()
+    """Count one failure for ``address`` after the fact (a browser not held to the limit)."""
+    session.execute(_counted(session, bucket(address), now or utcnow()))
+
+
+def _counted(session: Session, key: str, now: datetime):
+    """One more for ``key``, as an upsert returning the count and its window's start; a
+    window that has ended starts again at one."""
     dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
     table = SignInAddress.__table__
     expired = table.c.window_start <= now - WINDOW
-    upsert = dialect.insert(table).values(address=bucket(address), failures=1,
-                                          window_start=now)
-    session.execute(upsert.on_conflict_do_update(
+    upsert = dialect.insert(table).values(address=key, failures=1, window_start=now)
+    return upsert.on_conflict_do_update(
         index_elements=[table.c.address],
         set_={"failures": case((expired, 1), else_=table.c.failures + 1),
               "window_start": case((expired, literal(now, table.c.window_start.type)),
-                                   else_=table.c.window_start)}))
+                                   else_=table.c.window_start)},
+    ).returning(table.c.failures, table.c.window_start)
 
 
 def forget_ended_windows(session: Session, now: datetime | None = None) -> int:

@@ -24,7 +24,7 @@ from fundpool.auth import passwords
 from fundpool.auth.issue_rate import check_issue_rate
 from fundpool.auth.models import ApiToken
 from fundpool.auth.principal import Principal, require_role, require_token_issuer
-from fundpool.auth.sign_in_limit import check_address, note_failure
+from fundpool.auth.sign_in_limit import give_back, note_failure, take_attempt
 from fundpool.auth.tokens import create_token, hash_secret
 from fundpool.auth.user_models import User
 from fundpool.db import utcnow
@@ -96,27 +96,31 @@ def sign_in(session: Session, login: str, password: str, address: str | None = N
     so that a stranger cannot keep everyone behind a shared address out."""
     now = utcnow()
     if not known_device:
-        check_address(session, address, now)
+        take_attempt(session, address, now)
     user = session.scalar(select(User).where(User.login == login.strip().lower())
                           .with_for_update(of=User))
     usable = (user is not None and user.password_hash is not None and user.is_active
               and (user.locked_until is None or user.locked_until <= now))
     if not usable:
         passwords.verify_password(_dummy_hash(), password)
-        note_failure(session, address, now)
+        if known_device:
+            note_failure(session, address, now)
         if user is not None:
             record(session, actor_of(user), "user.sign_in_refused", "user", user.id,
                    reason="locked" if user.locked_until and user.locked_until > now
                    else "revoked" if not user.is_active else "no password")
         raise Unauthenticated(WRONG, "login")
     if not passwords.verify_password(user.password_hash, password):
-        note_failure(session, address, now)
+        if known_device:
+            note_failure(session, address, now)
         _count_failure(session, user, now)
         raise Unauthenticated(WRONG, "password")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
     user.failed_sign_ins = 0
     user.locked_until = None
+    if not known_device:
+        give_back(session, address)
     record(session, actor_of(user), "user.sign_in", "user", user.id)
     return user
 

@@ -63,8 +63,8 @@ def check_lengths(model: type[Base], **values: str | None) -> None:
     for field, value in values.items():
         limit = model.__table__.c[field].type.length
         if value is not None and len(value) > limit:
-            raise InvalidInput(f"{field.replace('_', ' ')} may have at most {limit} characters",
-                               field)
+            raise InvalidInput("{name} may have at most {limit} characters", field,
+                               name=field.replace("_", " "), limit=limit)
 
 
 def utcnow() -> datetime:

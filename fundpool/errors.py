@@ -8,11 +8,18 @@ from __future__ import annotations
 
 
 class FundpoolError(Exception):
-    """Base class: ``message`` says what is wrong, ``field`` names the input at fault."""
+    """Base class: ``message`` says what is wrong, ``field`` names the input at fault.
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    A message with details is given as a template and its values
+    (``InvalidInput("fund {fund} is closed", "fund", fund=code)``): ``message`` is then the
+    English sentence the API shows, and the console translates ``template`` before filling
+    in ``params``, so the details need not leave a sentence half in English."""
+
+    def __init__(self, message: str, field: str | None = None, **params: object) -> None:
+        self.template = message
+        self.params = params
+        self.message = message.format(**params) if params else message
+        super().__init__(self.message)
         self.field = field
 
 
@@ -47,8 +54,9 @@ class PeriodClosed(Conflict):
 class TooManyRequests(FundpoolError):
     """The caller has done this too often lately; ``retry_after`` says when it may again."""
 
-    def __init__(self, message: str, field: str | None = None, *, retry_after: int) -> None:
-        super().__init__(message, field)
+    def __init__(self, message: str, field: str | None = None, *, retry_after: int,
+                 **params: object) -> None:
+        super().__init__(message, field, **params)
         self.retry_after = retry_after
 
 

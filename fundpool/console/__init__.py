@@ -4,13 +4,14 @@ the public, over the same core services as the API (no business rule in a view).
 from __future__ import annotations
 
 from flask import Flask, render_template, request
+from flask_babel import gettext
 from werkzeug.exceptions import HTTPException
 
 from fundpool.api.problems import DOMAIN_STATUS
 from fundpool.console import views  # noqa: F401  adds the pages to the blueprint
 from fundpool.console.blueprint import bp
 from fundpool.console.forms import refuse_unstorable
-from fundpool.console.i18n import init_i18n
+from fundpool.console.i18n import init_i18n, problem_text
 from fundpool.console.nav import menu
 from fundpool.console.signin import check_csrf, csrf_token, init_signin, viewer
 from fundpool.errors import FundpoolError
@@ -45,11 +46,12 @@ def _private(response):
 @bp.errorhandler(FundpoolError)
 def _domain_error(error: FundpoolError):
     status = next(code for kind, (code, _) in DOMAIN_STATUS.items() if isinstance(error, kind))
-    return render_template("console/error.html", status=status, message=error.message,
+    return render_template("console/error.html", status=status, message=problem_text(error),
                            field=error.field), status
 
 
 @bp.errorhandler(HTTPException)
 def _http_error(error: HTTPException):
     return render_template("console/error.html", status=error.code,
-                           message=error.description, field=None), error.code
+                           message=gettext(error.description) if error.description else "",
+                           field=None), error.code

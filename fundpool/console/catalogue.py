@@ -10,6 +10,7 @@ an untranslated entry, or its compiled file is stale.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import re
 from pathlib import Path
@@ -32,11 +33,29 @@ KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "_l": None, "N_": No
 METHODS = [("fundpool/console/**.py", "python"), ("fundpool/console/templates/**.html", "jinja2")]
 
 
+#: The core's errors whose message may be a template with values (``errors.FundpoolError``):
+#: their templates are translated too, so details do not leave a sentence in English.
+ERRORS = {name: None for name in ("InvalidInput", "NotFound", "Conflict", "Forbidden",
+                                  "Unauthenticated", "InsufficientFunds", "PeriodClosed",
+                                  "TooManyRequests", "Busy")}
+CORE = [("**.py", "python")]
+
+
 def source_messages() -> set[str]:
     found = extract_from_dir(str(ROOT), METHODS, keywords=KEYWORDS, strip_comment_tags=True,
                              directory_filter=lambda path: "translations" not in path)
-    return {message if isinstance(message, str) else message[0]
-            for _file, _line, message, _comments, _context in found}
+    messages = {message if isinstance(message, str) else message[0]
+                for _file, _line, message, _comments, _context in found}
+    return messages | core_templates()
+
+
+def core_templates() -> set[str]:
+    """The templates of the core's errors: first arguments holding a ``{value}``."""
+    with contextlib.redirect_stderr(io.StringIO()):  # Babel warns of every f-string
+        found = list(extract_from_dir(str(ROOT / "fundpool"), CORE, keywords=ERRORS,
+                                      strip_comment_tags=True))
+    return {message for _file, _line, message, _comments, _context in found
+            if isinstance(message, str) and "{" in message}
 
 
 def load(path: Path = PO) -> Catalog:

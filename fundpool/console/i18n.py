@@ -36,7 +36,7 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(_=escaped_gettext, gettext=escaped_gettext,
                                  ngettext=escaped_ngettext)
-    app.jinja_env.filters.update(money=money, day=day, moment=moment)
+    app.jinja_env.filters.update(money=money, day=day, moment=moment, problem=problem_text)
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)
 
 
@@ -47,6 +47,20 @@ def escaped_gettext(message: str, **variables) -> Markup:
     variables, so a message holding ``%(x)s`` would fail."""
     text = escape(gettext(message))
     return text % variables if variables else text
+
+
+def problem_text(error) -> str:
+    """A core error in the page's language: its template translated, then its values filled
+    in (``FundpoolError``); anything else as gettext has it. Escaped by Jinja on output."""
+    template = getattr(error, "template", None) or getattr(error, "message", str(error))
+    params = getattr(error, "params", None) or {}
+    translated = gettext(template)
+    if not params:
+        return translated
+    try:
+        return translated.format(**params)
+    except (KeyError, IndexError, ValueError):
+        return error.message
 
 
 def escaped_ngettext(singular: str, plural: str, num: int, **variables) -> Markup:

@@ -1,6 +1,7 @@
 """Words the console shows that come from data or the core, not from a template: role and
 status names, and the core's fixed messages. Marked here so the catalogue holds them; the
-templates translate them with ``_(value)``. Messages with details in them stay English."""
+templates translate them with ``_(value)``. Messages with details in them are templates the
+catalogue takes from the core itself (``catalogue.core_templates``)."""
 
 from flask_babel import lazy_gettext as N_
 
@@ -23,6 +24,8 @@ CORE_MESSAGES = (
     N_("the sign-in name takes 2-64 letters, digits, '.', '_' or '-'"),
     N_("too many failed sign-ins from your network address; try again later (within "
        "15 minutes)"),
+    N_("a gift in kind needs its in kind description"),
+    N_("a gift in kind needs its valuation basis"),
 )
 
 # The money pages (pools, funds, donations, imports).

@@ -60,6 +60,9 @@ _INSERT = (select(Donation)
                            .returning(*_DONATIONS.c))
            .options(lazyload("*")))
 
+#: What a gift in kind must say, by field (fixed sentences, so the console translates them).
+IN_KIND_NEEDS = {"in_kind_description": "a gift in kind needs its in kind description",
+                 "valuation_basis": "a gift in kind needs its valuation basis"}
 
 @dataclass(frozen=True, slots=True)
 class NewDonor:
@@ -154,8 +157,8 @@ def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorde
     try:
         donation = session.scalars(_INSERT, _row(new, designation, entry.id)).one()
     except IntegrityError:
-        raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded",
-                       "channel_ref") from None
+        raise Conflict("{channel} reference {ref} is already recorded", "channel_ref",
+                       channel=new.channel, ref=new.channel_ref) from None
     receipt, warning = None, None
     issue = designation is None if new.issue_receipt is None else new.issue_receipt
     if issue:
@@ -205,17 +208,18 @@ def _check(session: Session, new: NewDonation) -> tuple[PassThrough | None, Dono
     for value, field in ((new.in_kind_description, "in_kind_description"),
                          (new.valuation_basis, "valuation_basis")):
         if in_kind and not (value or "").strip():
-            raise InvalidInput(f"a gift in kind needs its {field.replace('_', ' ')}", field)
+            raise InvalidInput(IN_KIND_NEEDS[field], field)
         if not in_kind and value:
-            raise InvalidInput(f"{field} is only for gifts in kind", field)
+            raise InvalidInput("{name} is only for gifts in kind", field, name=field)
     fund = new.fund
     if not fund.is_open:
-        raise Conflict(f"fund {fund.code} is closed", "fund")
+        raise Conflict("fund {fund} is closed", "fund", fund=fund.code)
     day = new.received_date
     check_entry_date(day, "received_date")
     if (fund.valid_from and day < fund.valid_from) or (fund.valid_to and day > fund.valid_to):
-        raise Conflict(f"fund {fund.code} accepts gifts from {fund.valid_from or '…'} to "
-                       f"{fund.valid_to or '…'}; {day} is outside", "received_date")
+        raise Conflict("fund {fund} accepts gifts from {start} to {end}; {day} is outside",
+                       "received_date", fund=fund.code, start=fund.valid_from or "…",
+                       end=fund.valid_to or "…", day=day)
     designation = None if new.pass_through is None \
         else pass_through.checked(new.pass_through, new.issue_receipt)
     needed = income_account(fund, new.currency) if designation is None \
@@ -228,11 +232,12 @@ def _check(session: Session, new: NewDonation) -> tuple[PassThrough | None, Dono
         raise NotFound(f"there is no donor {new.donor_id}", "donor_id")
     donor, account_id, duplicate = found
     if account_id is None:
-        raise InvalidInput(f"fund {fund.code} keeps no {new.currency} accounts; open them first",
-                           "currency")
+        raise InvalidInput("fund {fund} keeps no {currency} accounts; open them first",
+                           "currency", fund=fund.code, currency=new.currency)
     if duplicate is not None:
-        raise Conflict(f"{new.channel} reference {new.channel_ref} is already recorded as "
-                       f"donation {duplicate}", "channel_ref")
+        raise Conflict("{channel} reference {ref} is already recorded as donation {donation}",
+                       "channel_ref", channel=new.channel, ref=new.channel_ref,
+                       donation=duplicate)
     return designation, donor
 
 

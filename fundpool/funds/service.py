@@ -117,7 +117,7 @@ _LOCKED_BY_CODE = _BY_CODE.with_for_update(of=Fund).execution_options(populate_e
 def get_fund(session: Session, code: str, field: str = "fund", lock: bool = False) -> Fund:
     fund = session.scalar(_LOCKED_BY_CODE if lock else _BY_CODE, {"code": code})
     if fund is None:
-        raise NotFound(f"there is no fund {code}", field)
+        raise NotFound("there is no fund {code}", field, code=code)
     return fund
 
 

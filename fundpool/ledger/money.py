@@ -29,15 +29,15 @@ def parse_amount(text: object, currency: str, field: str = "amount") -> int:
     check_currency(currency)
     exponent = EXPONENTS[currency]
     if not isinstance(text, str):
-        raise InvalidInput(f"amounts are decimal strings such as \"1000.{'0' * exponent}\", "
-                           f"not JSON numbers", field)
+        raise InvalidInput('amounts are decimal strings such as "{example}", not JSON numbers',
+                           field, example="1000." + "0" * exponent)
     match = _DECIMAL.fullmatch(text)
     if not match:
-        raise InvalidInput(f"{text!r} is not a positive decimal amount", field)
+        raise InvalidInput("{text!r} is not a positive decimal amount", field, text=text)
     whole, fraction = match.group(1), match.group(2) or ""
     if len(fraction) > exponent:
-        raise InvalidInput(f"{currency} amounts have {exponent} decimal places at most; "
-                           f"got {text!r}", field)
+        raise InvalidInput("{currency} amounts have {places} decimal places at most; got "
+                           "{text!r}", field, currency=currency, places=exponent, text=text)
     minor = int(whole) * 10 ** exponent + int(fraction.ljust(exponent, "0") or 0)
     return check_minor(minor, field)
 
@@ -46,7 +46,8 @@ def check_minor(minor: int, field: str = "amount") -> int:
     if minor <= 0:
         raise InvalidInput("amounts must be greater than zero", field)
     if minor > MAX_MINOR:
-        raise InvalidInput(f"amount exceeds the maximum of {MAX_MINOR} minor units", field)
+        raise InvalidInput("amount exceeds the maximum of {limit} minor units", field,
+                           limit=MAX_MINOR)
     return minor
 
 

@@ -115,10 +115,11 @@ def _post(session: Session, actor: Actor, items: list[tuple[NewEntry, Links]],
 def check_entry_date(day: date, field: str = "effective_date") -> None:
     """An entry is dated from ``EARLIEST_DATE`` to today, China time."""
     if day > today():
-        raise InvalidInput(f"an entry cannot be dated after today ({today()})", field)
+        raise InvalidInput("an entry cannot be dated after today ({today})", field,
+                           today=today())
     if day < EARLIEST_DATE:
-        raise InvalidInput(f"an entry cannot be dated before {EARLIEST_DATE}; {day} is "
-                           "surely a typing mistake", field)
+        raise InvalidInput("an entry cannot be dated before {first}; {day} is surely a typing "
+                           "mistake", field, first=EARLIEST_DATE, day=day)
 
 
 def check_entry(new: NewEntry, accounts: dict[str, Locked], prefix: str = "") -> None:

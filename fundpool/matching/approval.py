@@ -98,8 +98,8 @@ def disburse(session: Session, actor: Actor, match_id: int, amount: int,
     match = _locked(session, match_id, "approved", "paid")
     left = match.budget - match.paid
     if amount <= 0 or amount > left:
-        raise InvalidInput(f"between 0.01 and {format_amount(left, 'CNY')} CNY of this grant "
-                           "is still to be paid", "amount")
+        raise InvalidInput("between 0.01 and {left} CNY of this grant is still to be paid",
+                           "amount", left=format_amount(left, "CNY"))
     hold = holds.get_hold(session, match.hold_id)
     amounts = split(amount, [leg.amount for leg in hold.legs])
     paid = grants.pay_instalment(

@@ -12,8 +12,8 @@ from fundpool.ledger.posting import EARLIEST_DATE
 
 def not_future(day: date | None, today: date, field: str) -> None:
     if day is not None and day > today:
-        raise InvalidInput(f"{day.isoformat()} is in the future (today is "
-                           f"{today.isoformat()}, China time)", field)
+        raise InvalidInput("{day} is in the future (today is {today}, China time)", field,
+                           day=day.isoformat(), today=today.isoformat())
 
 
 def report_period(date_from: date | None, date_to: date | None,
@@ -24,11 +24,12 @@ def report_period(date_from: date | None, date_to: date | None,
     for day, field in ((date_from, "from"), (date_to, "to")):
         not_future(day, today, field)
         if day < EARLIEST_DATE:
-            raise InvalidInput(f"{field} ({day.isoformat()}) is before the ledger's first day, "
-                               f"{EARLIEST_DATE.isoformat()}", field)
+            raise InvalidInput("{name} ({day}) is before the ledger's first day, {first}",
+                               field, name=field, day=day.isoformat(),
+                               first=EARLIEST_DATE.isoformat())
     if date_from > date_to:
-        raise InvalidInput(f"from ({date_from.isoformat()}) is after to "
-                           f"({date_to.isoformat()})", "from")
+        raise InvalidInput("from ({start}) is after to ({end})", "from",
+                           start=date_from.isoformat(), end=date_to.isoformat())
     return date_from, date_to
 
 
@@ -39,5 +40,5 @@ def parse_day(text: str | None, field: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise InvalidInput(f"{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-03-31",
-                           field) from None
+        raise InvalidInput("{text!r} is not a date: write YYYY-MM-DD, e.g. 2026-03-31", field,
+                           text=text) from None

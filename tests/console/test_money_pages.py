@@ -171,19 +171,19 @@ def test_a_gift_in_kind_is_recorded_with_what_was_given_and_its_valuation(client
 
 
 @pytest.mark.parametrize(("changes", "field", "words"), [
-    ({"amount": "12.345"}, "amount", "amount"),
-    ({"amount": "abc"}, "amount", "amount"),
+    ({"amount": "12.345"}, "amount", "CNY 金额最多 2 位小数；收到的是 &#39;12.345&#39;"),
+    ({"amount": "abc"}, "amount", "&#39;abc&#39; 不是正的小数金额"),
     ({"channel_ref": ""}, "channel_ref", "请填写渠道自身的流水号"),
     ({"received_date": "27/11/2026"}, "received_date", "YYYY-MM-DD"),
     ({"donor_name": ""}, "donor_name", "须填写姓名或名称"),
     ({"fund": "NO-SUCH-FUND"}, "fund", "NO-SUCH-FUND"),
-    ({"channel_ref": "B-1"}, "channel_ref", "already recorded"),
+    ({"channel_ref": "B-1"}, "channel_ref", "渠道 bank_transfer 的流水号 B-1 已登记为第"),
     ({"channel_ref": "B" * 101}, "channel_ref", "100"),
     ({"purpose": "助老" * 251}, "purpose", "500"),
     ({"donor_name": "赵" * 201}, "donor_name", "200"),
-    ({"channel": "in_kind", "valuation_basis": "发票"}, "in_kind_description", "in kind"),
-    ({"channel": "in_kind", "in_kind_description": "轮椅"}, "valuation_basis", "in kind"),
-    ({"in_kind_description": "轮椅"}, "in_kind_description", "only for gifts in kind"),
+    ({"channel": "in_kind", "valuation_basis": "发票"}, "in_kind_description", "须填写捐赠物品"),
+    ({"channel": "in_kind", "in_kind_description": "轮椅"}, "valuation_basis", "须填写计价依据"),
+    ({"in_kind_description": "轮椅"}, "in_kind_description", "仅用于实物捐赠"),
 ])
 def test_bad_donation_input_is_shown_beside_the_field_and_changes_nothing(
         client, scene, snapshot, changes, field, words):
@@ -208,6 +208,16 @@ def test_text_no_column_can_store_is_refused_naming_the_field(client, scene, sna
     assert field in text(response)
     assert snapshot() == before
     assert client.get("/needs?within=4403%00").status_code == 422
+
+
+def test_a_refusal_with_details_reads_whole_in_either_language(client, scene):
+    sign_in(client, "wang.fang")
+    form = donation_form(client, channel_ref="B-1")
+    chinese = text(client.post("/donations/new", data=form))
+    assert "渠道 bank_transfer 的流水号 B-1 已登记为第" in chinese and "already" not in chinese
+    form = donation_form(client, channel_ref="B-1")
+    english = text(client.post("/donations/new?lang=en", data=form))
+    assert "bank_transfer reference B-1 is already recorded as donation" in english
 
 
 def test_a_donation_without_receipt_numbers_left_changes_nothing(client, db, scene, snapshot):

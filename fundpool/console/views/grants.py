@@ -80,7 +80,8 @@ def cancel_grant(match_id: int):
 def _limited(text: str, field: str) -> str:
     """The API's limit on an instalment's memo and a cancellation's reason."""
     if len(text) > MEMO_MAX:
-        raise InvalidInput(f"{field} is longer than {MEMO_MAX} characters", field)
+        raise InvalidInput("{name} is longer than {limit} characters", field, name=field,
+                           limit=MEMO_MAX)
     return text
 
 

@@ -93,6 +93,16 @@ def page_text(client, url: str) -> str:
     return client.get(url).get_data(as_text=True)
 
 
+def test_a_proxy_nobody_declared_is_named_in_the_log_once(app, client, admin, caplog):
+    app.extensions.pop("fundpool.proxy_warned", None)
+    client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+    with caplog.at_level("WARNING", logger="fundpool.console"):
+        sign_in(client, "wang.fang", "wrong password")
+        sign_in(client, "wang.fang", "wrong password")
+    warnings = [r for r in caplog.records if "proxy_hops is 0" in r.getMessage()]
+    assert len(warnings) == 1
+
+
 def test_behind_a_proxy_the_forwarded_client_address_is_counted(database_url, admin):
     proxied = create_app({"database_url": database_url, "proxy_hops": 1, "secret_key": "k",
                           "log_level": "WARNING"})

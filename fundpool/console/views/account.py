@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 from urllib.parse import urlsplit
 
@@ -16,6 +17,7 @@ from fundpool.console.i18n import LANGUAGES
 from fundpool.console.signin import end_session, start_session, viewer
 from fundpool.errors import FundpoolError, TooManyRequests
 
+log = logging.getLogger("fundpool.console")
 SAFE_PATH = re.compile(r"/[A-Za-z0-9/_.~%?=&+-]*")
 
 
@@ -28,6 +30,7 @@ def sign_in():
         return render_template("console/sign_in.html", next=target, error=None, login="",
                                demo=_demo_people())
     login = request.form.get("login", "")
+    _warn_if_proxied()
     try:
         user = check_password(db_session(), login, request.form.get("password", ""),
                               request.remote_addr, known_device=known_device(login))
@@ -43,6 +46,16 @@ def sign_in():
     db_session().commit()
     start_session(user.id, user.session_epoch)
     return remember_device(redirect(target), user.login)
+
+
+def _warn_if_proxied() -> None:
+    """Say once, in the log, that a proxy forwards sign-ins nobody told us of: every client
+    then counts as the proxy's address in the sign-in limit (``proxy_hops``)."""
+    if (request.headers.get("X-Forwarded-For") and not current_app.config["FUNDPOOL"]["proxy_hops"]
+            and not current_app.extensions.get("fundpool.proxy_warned")):
+        current_app.extensions["fundpool.proxy_warned"] = True
+        log.warning("sign-in requests carry X-Forwarded-For but proxy_hops is 0: every client "
+                    "counts as the proxy's address in the sign-in limit; set proxy_hops")
 
 
 @bp.route("/sign-out", methods=["POST"])

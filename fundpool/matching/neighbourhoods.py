@@ -27,10 +27,9 @@ from types import SimpleNamespace
 
 import numpy as np
 from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import csr_matrix
 
 from .eligibility import Graph
-from .solver import UNIT, URANK, MoneyFlow
+from .solver import UNIT, URANK, MoneyFlow, SparseRows
 
 SIZE = 20  # proposals per neighbourhood (larger ones serve more people a round but cost more per column)
 NODE_LIMIT = 200  # branch-and-bound nodes per neighbourhood model
@@ -173,18 +172,8 @@ def _model(graph: Graph, state: State, members: list[int]):
     capacity = np.array([graph.proposals[p].capacity for p in members], dtype=float)
     budget = np.array([graph.proposals[p].budget for p in members], dtype=float) / UNIT
     before = people_of(graph, (state.assign[p] for p in members if p in state.assign))
-    rows, cols, vals, lo, hi = [], [], [], [], []
-    r = 0
-
-    def add(rr, cc, vv, lower, upper):
-        nonlocal r
-        rows.append(rr + r)
-        cols.append(cc)
-        vals.append(vv)
-        lo.append(lower)
-        hi.append(upper)
-        r += len(lower)
-
+    block = SparseRows()
+    add = block.add
     inf = np.inf
     add(col_k, Y, np.ones(M), np.full(len(keys), -inf), count)  # each class at most its needs
     add(np.concatenate([col_p, np.arange(P)]), np.concatenate([Y, np.arange(P)]),
@@ -202,7 +191,7 @@ def _model(graph: Graph, state: State, members: list[int]):
         add(np.zeros(len(sel), dtype=np.int64), Y[sel], people[col_k[sel]], np.array([before[u] - 0.5]),
             np.array([inf]))
     nvar = P + M + G
-    A = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nvar))
+    A, lo, hi = block.constraint(nvar)
     # lexicographic in one objective: a priority person outweighs every routine person of the
     # neighbourhood, a crisis person every priority and routine one
     free_people = [float((count * people)[urg == u].sum()) for u in range(3)]
@@ -213,7 +202,7 @@ def _model(graph: Graph, state: State, members: list[int]):
     total = sum(w * v for w, v in zip(weight, free_people))
     ub = np.concatenate([np.ones(P), count[col_k], np.array([c_ / UNIT for _, _, c_ in pay])])
     integrality = np.concatenate([np.ones(P + M), np.zeros(G)])
-    return SimpleNamespace(c=c, weight=weight, A=A, lo=np.concatenate(lo), hi=np.concatenate(hi), ub=ub,
+    return SimpleNamespace(c=c, weight=weight, A=A, lo=lo, hi=hi, ub=ub,
                            integrality=integrality, gap=min(1e-4, 0.99 / (total + 1)), members=members,
                            keys=keys, classes=classes, col_p=col_p, col_k=col_k, P=P, M=M)
 

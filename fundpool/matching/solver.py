@@ -110,6 +110,30 @@ def secondary_cost(graph: Graph, allocation: dict[int, list[tuple[int, int]]],
 # ---------------------------------------------------------------------------------------------
 # the exact solver
 
+
+class SparseRows:
+    """A model's constraint rows, added a block at a time (row indices within the block,
+    columns, values, lower and upper bounds), then read as one sparse matrix and its bounds."""
+
+    def __init__(self) -> None:
+        self.rows, self.cols, self.vals, self.lo, self.hi = [], [], [], [], []
+        self.count = 0
+
+    def add(self, rows, cols, vals, lower, upper) -> None:
+        self.rows.append(rows + self.count)
+        self.cols.append(cols)
+        self.vals.append(vals)
+        self.lo.append(lower)
+        self.hi.append(upper)
+        self.count += len(lower)
+
+    def constraint(self, nvar: int) -> tuple[csr_matrix, np.ndarray, np.ndarray]:
+        matrix = csr_matrix((np.concatenate(self.vals),
+                             (np.concatenate(self.rows), np.concatenate(self.cols))),
+                            shape=(self.count, nvar))
+        return matrix, np.concatenate(self.lo), np.concatenate(self.hi)
+
+
 def solve(graph: Graph, time_limit: float, deadline: float | None = None) -> Selection | None:
     """Lexicographic MILP; None if HiGHS found no solution in time for the first stage."""
     start = time.perf_counter()
@@ -149,18 +173,8 @@ def solve(graph: Graph, time_limit: float, deadline: float | None = None) -> Sel
         nvar = P + Ek + G
         active = np.zeros(P, dtype=bool)
         active[ep] = True
-        rows, cols, vals, lo, hi = [], [], [], [], []
-        r = 0
-
-        def add_rows(rr, cc, vv, lower, upper):
-            nonlocal r
-            rows.append(rr + r)
-            cols.append(cc)
-            vals.append(vv)
-            lo.append(lower)
-            hi.append(upper)
-            r += len(lower)
-
+        block = SparseRows()
+        add_rows = block.add
         # each need at most once
         needs_k, need_row = np.unique(en, return_inverse=True)
         add_rows(need_row, P + np.arange(Ek), np.ones(Ek), np.full(len(needs_k), -np.inf), np.ones(len(needs_k)))
@@ -184,7 +198,7 @@ def solve(graph: Graph, time_limit: float, deadline: float | None = None) -> Sel
             sel = np.nonzero(eu == v)[0]
             add_rows(np.zeros(len(sel), dtype=np.int64), P + sel, epe[sel], np.array([level - 1e-6]),
                      np.array([np.inf]))
-        A = csr_matrix((np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(r, nvar))
+        A, lo, hi = block.constraint(nvar)
         c = np.zeros(nvar)
         if k < 3:
             c[P + np.nonzero(eu == k)[0]] = -epe[eu == k]
@@ -205,7 +219,7 @@ def solve(graph: Graph, time_limit: float, deadline: float | None = None) -> Sel
         if DEBUG:
             options["disp"] = True
         res = milp(c, integrality=integrality, bounds=Bounds(np.zeros(nvar), ub),
-                   constraints=LinearConstraint(A, np.concatenate(lo), np.concatenate(hi)), options=options)
+                   constraints=LinearConstraint(A, lo, hi), options=options)
         seconds = time.perf_counter() - now
         if res.x is None:
             if best is None:
@@ -249,7 +263,7 @@ def solve(graph: Graph, time_limit: float, deadline: float | None = None) -> Sel
             stages.append(Stage(URGENCIES[k], float(values[k]), bound, values[k] >= bound, 0.0,
                                 "not solved in time: trivial bound"))
     return Selection(best or {}, stages, secondary,
-                     {"variables_last": int(nvar), "constraints_last": int(r), "need_edges": E, "fund_edges": G})
+                     {"variables_last": int(nvar), "constraints_last": int(block.count), "need_edges": E, "fund_edges": G})
 
 
 # ---------------------------------------------------------------------------------------------

@@ -45,16 +45,16 @@ class Principal:
 
 def require_role(principal: Principal, *roles: str) -> None:
     if principal.role not in roles:
-        raise Forbidden(f"this needs the {' or '.join(roles)} role; your token has the "
-                        f"{principal.role} role")
+        raise Forbidden("this needs the {roles} role; your token has the {role} role",
+                        roles=" or ".join(roles), role=principal.role)
 
 
 def require_admin_of(principal: Principal, code: str, field: str | None = None) -> None:
     """Writes are for admins, and only inside their own pool's subtree."""
     require_role(principal, "admin")
     if not principal.covers(code):
-        raise Forbidden(f"pool {code} is outside your scope (pool {principal.pool_code} "
-                        f"and below)", field)
+        raise Forbidden("pool {code} is outside your scope (pool {own} and below)", field,
+                        code=code, own=principal.pool_code)
 
 
 def require_token_issuer(principal: Principal, role: str, pool_code: str | None) -> None:

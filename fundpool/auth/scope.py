@@ -25,8 +25,8 @@ def require_granted(session: Session, viewer: Principal, fund: Fund,
                     field: str | None = None) -> None:
     """A foundation reads a fund only once it has been granted to its token."""
     if fund.id not in granted_fund_ids(session, viewer):
-        raise Forbidden(f"fund {fund.code} has not been granted to your foundation token",
-                        field)
+        raise Forbidden("fund {fund} has not been granted to your foundation token", field,
+                        fund=fund.code)
 
 
 def require_fund_reader(session: Session, viewer: Principal, fund: Fund, field: str) -> None:
@@ -35,8 +35,8 @@ def require_fund_reader(session: Session, viewer: Principal, fund: Fund, field: 
     if viewer.role == "foundation":
         require_granted(session, viewer, fund, field)
     elif viewer.role == "admin" and not viewer.covers(fund.pool.code):
-        raise Forbidden(f"fund {fund.code} is outside your scope (pool {viewer.pool_code} "
-                        "and below)", field)
+        raise Forbidden("fund {fund} is outside your scope (pool {own} and below)", field,
+                        fund=fund.code, own=viewer.pool_code)
 
 
 def require_pool_reader(viewer: Principal, code: str, field: str = "pool") -> None:
@@ -44,5 +44,5 @@ def require_pool_reader(viewer: Principal, code: str, field: str = "pool") -> No
     their subtree, foundations none."""
     require_role(viewer, "admin", "auditor")
     if viewer.role == "admin" and not viewer.covers(code):
-        raise Forbidden(f"pool {code} is outside your scope (pool {viewer.pool_code} and below)",
-                        field)
+        raise Forbidden("pool {code} is outside your scope (pool {own} and below)", field,
+                        code=code, own=viewer.pool_code)

@@ -124,7 +124,7 @@ def get_donation(session: Session, donation_id: int, lock: bool = False) -> Dona
         stmt = stmt.with_for_update(of=Donation).execution_options(populate_existing=True)
     donation = session.scalar(stmt)
     if donation is None:
-        raise NotFound(f"there is no donation {donation_id}", "donation_id")
+        raise NotFound("there is no donation {donation}", "donation_id", donation=donation_id)
     return donation
 
 

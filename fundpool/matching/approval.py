@@ -44,7 +44,7 @@ def get_match(session: Session, match_id: int, lock: bool = False) -> RunMatch:
     stmt = select(RunMatch).where(RunMatch.id == match_id)
     match = session.scalar(stmt.with_for_update(of=RunMatch) if lock else stmt)
     if match is None:
-        raise NotFound(f"there is no match {match_id}", "match_id")
+        raise NotFound("there is no match {match}", "match_id", match=match_id)
     return match
 
 

@@ -122,7 +122,7 @@ def get_need(session: Session, need_id: int, field: str = "need_id", lock: bool 
         stmt = stmt.with_for_update(of=Need).execution_options(populate_existing=True)
     need = session.scalar(stmt)
     if need is None:
-        raise NotFound(f"there is no need {need_id}", field)
+        raise NotFound("there is no need {need}", field, need=need_id)
     return need
 
 

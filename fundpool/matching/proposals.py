@@ -209,7 +209,7 @@ def get_proposal(session: Session, proposal_id: int, field: str = "proposal_id",
         stmt = stmt.with_for_update(of=Proposal).execution_options(populate_existing=True)
     proposal = session.scalar(stmt)
     if proposal is None:
-        raise NotFound(f"there is no proposal {proposal_id}", field)
+        raise NotFound("there is no proposal {proposal}", field, proposal=proposal_id)
     return proposal
 
 

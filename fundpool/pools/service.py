@@ -39,7 +39,7 @@ def get_pool(session: Session, code: str, *, field: str = "code", lock: bool = F
         stmt = stmt.with_for_update(of=Pool).execution_options(populate_existing=True)
     pool = session.scalar(stmt)
     if pool is None:
-        raise NotFound(f"there is no pool with code {code}", field)
+        raise NotFound("there is no pool with code {code}", field, code=code)
     return pool
 
 

@@ -105,7 +105,7 @@ def test_needs_outside_the_admins_subtree_are_refused(client, scene):
     signed(client, "other.street")
     assert "滨河社区" not in page_of(client, "/needs")
     refused = client.get(f"/needs?within={BINHE}")
-    assert refused.status_code == 403 and "outside your scope" in refused.get_data(as_text=True)
+    assert refused.status_code == 403 and "不在您的权限范围内" in refused.get_data(as_text=True)
 
 
 def test_bad_filters_are_422_and_foundations_see_no_needs(client, scene):
@@ -295,7 +295,7 @@ def test_an_admin_of_another_street_cannot_approve(client, app, scene, snapshot)
     for action in ("approve", "reject"):
         refused = client.post(f"/matching/matches/{match}/{action}",
                               data={"csrf_token": csrf_of(page), "reason": "不合适"})
-        assert refused.status_code == 403 and "outside your scope" in refused.get_data(as_text=True)
+        assert refused.status_code == 403 and "不在您的权限范围内" in refused.get_data(as_text=True)
     assert snapshot() == before
 
 

@@ -77,7 +77,7 @@ def test_the_pool_page_pages_its_entries_newest_first(client, scene, monkeypatch
 def test_pools_outside_an_admins_subtree_are_refused_auditors_read_all(app, client, scene):
     sign_in(client, "li.lei")
     refused = client.get(f"/pools/{STREET}")
-    assert refused.status_code == 403 and "outside your scope" in text(refused)
+    assert refused.status_code == 403 and "不在您的权限范围内" in text(refused)
     assert client.get(f"/funds/{ELDER}").status_code == 403
     assert client.get("/pools/449999").status_code == 404
     auditor = app.test_client()
@@ -239,7 +239,7 @@ def test_donations_outside_scope_or_by_non_admins_are_refused_and_change_nothing
     form = donation_form(client, fund=LUOHU)
     before = snapshot()
     response = client.post("/donations/new", data=form)
-    assert response.status_code == 403 and "outside your scope" in text(response)
+    assert response.status_code == 403 and "不在您的权限范围内" in text(response)
     assert snapshot() == before
     auditor = app.test_client()
     sign_in(auditor, "shen.ji")

@@ -159,7 +159,7 @@ def test_an_admin_cannot_invite_above_their_pool(client, admin, snapshot):
                                            "role": "admin", "pool_code": "440300",
                                            "csrf_token": csrf_of(page)})
     assert response.status_code == 422
-    assert "outside your scope" in response.get_data(as_text=True)
+    assert "不在您的权限范围内" in response.get_data(as_text=True)
     assert snapshot() == before
 
 
@@ -190,7 +190,7 @@ def test_an_admin_opens_the_pools_below_but_not_beside_their_own(client, admin):
     assert "上一级" not in client.get("/").get_data(as_text=True)
     refused = client.get("/dashboard/440303")
     assert refused.status_code == 403
-    assert "outside your scope" in refused.get_data(as_text=True)
+    assert "不在您的权限范围内" in refused.get_data(as_text=True)
 
 
 def test_what_someone_typed_comes_back_escaped_in_error_pages(client, admin):

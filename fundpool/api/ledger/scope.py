@@ -25,8 +25,8 @@ def readable_range(viewer: Principal) -> CodeRange | None:
 def require_readable(viewer: Principal, accounts: Iterable[Account]) -> None:
     accounts = list(accounts)
     if readable_range(viewer) is not None and not any(viewer.covers(a.pool.code) for a in accounts):
-        raise Forbidden(f"these accounts are outside your scope (pool {viewer.pool_code} "
-                        "and below)")
+        raise Forbidden("these accounts are outside your scope (pool {own} and below)",
+                        own=viewer.pool_code)
 
 
 def require_writable(viewer: Principal, accounts: Iterable[tuple[str, Account]]) -> None:
@@ -42,8 +42,8 @@ def requested_range(session: Session, viewer: Principal, code: str | None) -> Co
         return readable
     asked = subtree(session, code)
     if readable is not None and not viewer.covers(code):
-        raise Forbidden(f"pool {code} is outside your scope (pool {viewer.pool_code} and below)",
-                        "within")
+        raise Forbidden("pool {code} is outside your scope (pool {own} and below)", "within",
+                        code=code, own=viewer.pool_code)
     return asked
 
 
@@ -62,6 +62,6 @@ def export_subtree(session: Session, viewer: Principal,
     code = code or (viewer.pool_code if readable is not None else None)
     within = subtree(session, code, field="pool") if code else None
     if readable is not None and not viewer.covers(code):
-        raise Forbidden(f"pool {code} is outside your scope (pool {viewer.pool_code} "
-                        "and below)", "pool")
+        raise Forbidden("pool {code} is outside your scope (pool {own} and below)", "pool",
+                        code=code, own=viewer.pool_code)
     return code, within

@@ -31,7 +31,8 @@ def dashboard_of(code: str):
     who = viewer()
     require_role(who, "admin", "auditor")
     if who.role == "admin" and not who.covers(code):
-        raise Forbidden(f"pool {code} is outside your scope (pool {who.pool_code} and below)")
+        raise Forbidden("pool {code} is outside your scope (pool {own} and below)", code=code,
+                        own=who.pool_code)
     return _tree(code)
 
 

@@ -88,7 +88,7 @@ def _run_page(run_id: int, error=None, status: int = 200, failed_match: int | No
     who = reader()
     found = db_session().get(MatchingRun, run_id)
     if found is None:
-        raise NotFound(f"there is no matching run {run_id}", "run_id")
+        raise NotFound("there is no matching run {run}", "run_id", run=run_id)
     after = failed_match - 1 if failed_match else whole("after")
     page = run_matches(db_session(), run_id, within=within(who), after=after, limit=PAGE_SIZE)
     deciders = {match.id for match in page.items if approval.may_decide(who, match)}

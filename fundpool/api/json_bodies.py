@@ -24,7 +24,8 @@ from webargs.flaskparser import FlaskParser, is_json_request
 MAX_DEPTH = 32
 #: The largest whole number a BIGINT column holds.
 BIGGEST = 2**63 - 1
-_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+#: What no text column stores: PostgreSQL refuses NUL, and an unpaired surrogate is no text.
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 class StrictJsonParser(FlaskParser):
@@ -39,7 +40,7 @@ class StrictJsonParser(FlaskParser):
         """The query string, once no value in it is one a text column cannot store (the
         database would refuse it mid-query, as a 500)."""
         for name, value in req.args.items(multi=True):
-            if _UNSTORABLE.search(name) or _UNSTORABLE.search(value):
+            if UNSTORABLE.search(name) or UNSTORABLE.search(value):
                 _refuse(422, name if name.isprintable() else None, "contains a NUL character "
                         "or an unpaired surrogate, which cannot be stored as text", "query")
         return super().load_querystring(req, schema)
@@ -87,12 +88,12 @@ def _check(body: Any) -> None:
         if _too_large(value):
             _refuse(422, path or None, "is a number too large to be stored")
         elif isinstance(value, str):
-            if _UNSTORABLE.search(value):
+            if UNSTORABLE.search(value):
                 _refuse(422, path or None, "contains a NUL character or an unpaired surrogate, "
                                            "which cannot be stored as text")
         elif isinstance(value, dict):
             for key, item in value.items():
-                if _UNSTORABLE.search(key):
+                if UNSTORABLE.search(key):
                     _refuse(422, path or None, "has a field name that cannot be stored")
                 stack.append((f"{path}.{key}" if path else key, depth + 1, item))
         elif isinstance(value, list):

@@ -7,19 +7,17 @@ record behind — the same guarantee the API gives.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import TypeVar
 
 from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
+from fundpool.api.json_bodies import UNSTORABLE
 from fundpool.api.requests import db_session
 from fundpool.errors import FundpoolError, InvalidInput
 
 T = TypeVar("T")
-#: What no text column stores (PostgreSQL refuses NUL; an unpaired surrogate is no text).
-UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
 def write(work: Callable[[Session], T]) -> tuple[T | None, FundpoolError | None]:

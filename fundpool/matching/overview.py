@@ -21,7 +21,7 @@ from fundpool.ledger import holds
 from fundpool.ledger.queries import CodeRange
 from fundpool.matching.models import Proposal
 from fundpool.matching.run_models import MatchingRun, RunMatch
-from fundpool.paging import Page
+from fundpool.paging import Page, keyset_page
 from fundpool.pools.models import Pool
 from fundpool.reports.grant_payments import grant_payments
 
@@ -53,16 +53,8 @@ def list_grants(session: Session, *, within: CodeRange | None = None,
                 limit: int = 50) -> Page:
     """Grants (approved, completed or cancelled matches) whose proposal's reserve pool lies
     in ``within``, oldest first."""
-    stmt = (select(RunMatch).join(Proposal, Proposal.id == RunMatch.proposal_id)
-            .where(RunMatch.status.in_((status,) if status else GRANT_STATUSES)))
-    if within is not None:
-        stmt = stmt.join(Pool, Pool.id == Proposal.pool_id).where(
-            Pool.code.between(within.low, within.high))
-    if after is not None:
-        stmt = stmt.where(RunMatch.id > after)
-    rows = session.scalars(stmt.order_by(RunMatch.id).limit(limit + 1)).all()
-    items = rows[:limit]
-    return Page(items, items[-1].id if len(rows) > limit else None)
+    stmt = select(RunMatch).where(RunMatch.status.in_((status,) if status else GRANT_STATUSES))
+    return keyset_page(session, _in_area(stmt, within), RunMatch.id, after, limit)
 
 
 def run_matches(session: Session, run_id: int, *, within: CodeRange | None = None,
@@ -70,15 +62,16 @@ def run_matches(session: Session, run_id: int, *, within: CodeRange | None = Non
     """One run's matches whose proposal's reserve pool lies in ``within``, in the order the
     run made them, a keyset page at a time: a city's nightly run may propose thousands."""
     stmt = select(RunMatch).where(RunMatch.run_id == run_id)
-    if within is not None:
-        stmt = (stmt.join(Proposal, Proposal.id == RunMatch.proposal_id)
-                .join(Pool, Pool.id == Proposal.pool_id)
-                .where(Pool.code.between(within.low, within.high)))
-    if after is not None:
-        stmt = stmt.where(RunMatch.id > after)
-    rows = session.scalars(stmt.order_by(RunMatch.id).limit(limit + 1)).all()
-    items = rows[:limit]
-    return Page(items, items[-1].id if len(rows) > limit else None)
+    return keyset_page(session, _in_area(stmt, within), RunMatch.id, after, limit)
+
+
+def _in_area(stmt, within: CodeRange | None):
+    """Matches whose proposal's reserve pool lies in ``within`` (all of them for None)."""
+    if within is None:
+        return stmt
+    return (stmt.join(Proposal, Proposal.id == RunMatch.proposal_id)
+            .join(Pool, Pool.id == Proposal.pool_id)
+            .where(Pool.code.between(within.low, within.high)))
 
 
 def fund_money(session: Session, match: RunMatch) -> list[FundMoney]:

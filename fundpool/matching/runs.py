@@ -23,6 +23,7 @@ from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
 from fundpool.db import Database, utcnow
+from fundpool.errors import NotFound
 from fundpool.funds.models import Fund
 from fundpool.ledger.models import Account
 from fundpool.ledger.posting import today
@@ -32,6 +33,13 @@ from fundpool.matching.proposals import pool_path
 from fundpool.matching.run_models import MatchingRun, RunMatch, RunMatchNeed, RunShare
 
 log = logging.getLogger("fundpool.matching")
+
+
+def get_run(session: Session, run_id: int) -> MatchingRun:
+    run = session.get(MatchingRun, run_id)
+    if run is None:
+        raise NotFound("there is no matching run {run}", "run_id", run=run_id)
+    return run
 
 
 def run_matching(database: Database, actor: Actor, on: date | None = None,

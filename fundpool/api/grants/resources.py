@@ -15,7 +15,7 @@ from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
 from fundpool.api.writes import unit_of_work
 from fundpool.auth.principal import require_role
-from fundpool.errors import InvalidInput, NotFound
+from fundpool.errors import InvalidInput
 from fundpool.ledger.money import parse_amount
 from fundpool.ledger.posting import today
 from fundpool.matching import approval, runs
@@ -70,10 +70,7 @@ class Run(MethodView):
     def get(self, run_id):
         """A run with its matches, their needs, shares and reasons."""
         _readable()
-        run = db_session().get(MatchingRun, run_id)
-        if run is None:
-            raise NotFound(f"there is no matching run {run_id}", "run_id")
-        return run
+        return runs.get_run(db_session(), run_id)
 
 
 @blp.route("/runs/<int:run_id>/matches")
@@ -87,8 +84,7 @@ class RunMatches(MethodView):
         thousands; ``GET /runs/{run_id}`` returns them all at once."""
         _readable()
         session = db_session()
-        if session.get(MatchingRun, run_id) is None:
-            raise NotFound(f"there is no matching run {run_id}", "run_id")
+        runs.get_run(session, run_id)
         scope = requested_range(session, principal(), args.get("within"))
         return page_body(run_matches(session, run_id, within=scope,
                                      after=decode_cursor(args["cursor"], int),

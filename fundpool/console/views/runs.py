@@ -18,10 +18,8 @@ from fundpool.console.views.matching import (
     whole,
     within,
 )
-from fundpool.errors import NotFound
 from fundpool.matching import approval, runs
 from fundpool.matching.overview import recent_runs, run_matches
-from fundpool.matching.run_models import MatchingRun
 
 RUNS_PAGE = 20
 
@@ -86,9 +84,7 @@ def _runs_page(error=None, status: int = 200):
 
 def _run_page(run_id: int, error=None, status: int = 200, failed_match: int | None = None):
     who = reader()
-    found = db_session().get(MatchingRun, run_id)
-    if found is None:
-        raise NotFound("there is no matching run {run}", "run_id", run=run_id)
+    found = runs.get_run(db_session(), run_id)
     after = failed_match - 1 if failed_match else whole("after")
     page = run_matches(db_session(), run_id, within=within(who), after=after, limit=PAGE_SIZE)
     deciders = {match.id for match in page.items if approval.may_decide(who, match)}

@@ -12,7 +12,10 @@ local-first with rerouting, a local search on the needs, and an upper bound so t
    its own funds cannot pay for is set aside (money only runs out).
 3. The set-aside proposals are retried in key order, now allowed to move other proposals'
    shares to other funds they may use (augmenting paths; a quarter of the time at most).
-4. Local search (``improve``, then ``improve_chains``): a served need moves to another chosen
+4. Proposals passed over because others took their needs are funded from money left on their
+   own funds when chains of hand-overs bring them needs and so serve more people
+   (``adoption.adopt``).
+5. Local search (``improve``, then ``chains.improve_chains``): a served need moves to another chosen
    proposal with room when its old proposal can then take unserved needs — directly, or along a
    chain of such hand-overs found breadth first; each move serves more people and no fewer of any
    urgency. Money is laid out again afterwards by the transportation LP (``solver.allocate``).
@@ -30,7 +33,8 @@ from __future__ import annotations
 import heapq
 import time
 
-from . import neighbourhoods
+from . import adoption, neighbourhoods
+from .chains import improve_chains
 from .eligibility import Graph
 from .solver import (
     URANK,
@@ -104,9 +108,13 @@ def solve(graph: Graph, deadline: float, reroute_share: float = 0.25,
     proposals are paid and keep their needs, fill their spare capacity, and the greedy goes on.
     ``work``: the neighbourhood search's budget (``polish``), 0 for none."""
     start = time.perf_counter()
-    assign, allocation, stats = _greedy(graph, deadline, reroute_share, start_with)
-    # local search on the needs of the chosen proposals (money unchanged)
+    assign, money, stats = _greedy(graph, deadline, reroute_share, start_with)
     until = start + (deadline - start) * IMPROVE_UNTIL
+    adopt_start = time.perf_counter()
+    assign, stats["adopted"] = adoption.adopt(graph, assign, money, until)
+    stats["adopt_seconds"] = round(time.perf_counter() - adopt_start, 3)
+    allocation = money.shares()
+    # local search on the needs of the chosen proposals (money unchanged)
     assign, stats["improving_moves"] = improve(graph, assign, until)
     assign, stats["improving_chains"] = improve_chains(graph, assign, until)
     selection = Selection(dict(sorted(assign.items())), [], None, stats)
@@ -247,7 +255,7 @@ def _greedy(graph: Graph, deadline: float, reroute_share: float, start_with: dic
             added += 1
     stats = {"greedy_seconds": round(greedy_seconds, 3), "pops": pops, "refused_for_money": len(short),
              "retried": retried, "added_by_rerouting": added, "flow_searches": money.searches}
-    return assign, money.shares(), stats
+    return assign, money, stats
 
 
 def bounds(graph: Graph, assign: dict[int, list[int]], deadline: float, target: float = TARGET_GAP
@@ -364,87 +372,3 @@ def improve(graph: Graph, assign: dict[int, list[int]], deadline: float) -> tupl
                 if room[p] <= 0:
                     break
     return {pi: sorted(v) for pi, v in sorted(current.items()) if v}, moves
-
-
-
-def improve_chains(graph: Graph, assign: dict[int, list[int]], deadline: float, max_depth: int = 8
-                   ) -> tuple[dict[int, list[int]], int]:
-    """Longer moves than ``improve``: from a chosen proposal p0 with room, a chain
-    p0 <- q1 <- q2 ... <- qk where each q_i hands one of its needs (that the one before it may
-    serve and has room for) to the one before it, and qk, with the room so freed, takes an
-    unserved need. Breadth first, each proposal once per search. Each chain serves one more need
-    and moves the others whole, so the result is lexicographically better. Returns
-    (assignment, chains applied)."""
-    needs, proposals = graph.needs, graph.proposals
-    served_by = [-1] * len(needs)
-    room: dict[int, int] = {}
-    current = {pi: set(lst) for pi, lst in assign.items()}
-    for pi, lst in assign.items():
-        room[pi] = proposals[pi].capacity - sum(needs[ni].people for ni in lst)
-        for ni in lst:
-            served_by[ni] = pi
-    cells_of = {pi: graph.prop_cells[pi] for pi in current}
-    rank = lambda ni: (URANK[needs[ni].urgency], -needs[ni].people, needs[ni].survey_date, needs[ni].id)
-
-    def best_unserved(q: int, avail: int) -> int | None:
-        best = None
-        for ci in cells_of[q]:
-            for ni in graph.cell_needs[ci]:
-                if served_by[ni] == -1 and needs[ni].people <= avail and (best is None or rank(ni) < rank(best)):
-                    best = ni
-        return best
-
-    applied = 0
-    dead: set[int] = set()  # roots whose search found nothing since the last change
-    progress = True
-    while progress and time.perf_counter() < deadline:
-        progress = False
-        for p0 in sorted(current, key=lambda pi: (-room[pi], pi)):
-            if room[p0] <= 0 or p0 in dead:
-                continue
-            if time.perf_counter() > deadline:
-                break
-            parent: dict[int, tuple[int, int]] = {}
-            avail = {p0: room[p0]}
-            depth = {p0: 0}
-            queue = [p0]
-            head = 0
-            found = None
-            while head < len(queue) and found is None:
-                q = queue[head]
-                head += 1
-                m = best_unserved(q, avail[q])
-                if m is not None:
-                    found = (q, m)
-                    break
-                if depth[q] >= max_depth:
-                    continue
-                for ci in cells_of[q]:
-                    for ni in graph.cell_needs[ci]:
-                        r = served_by[ni]
-                        if r == -1 or r == q or r in avail or needs[ni].people > avail[q]:
-                            continue
-                        parent[r] = (q, ni)
-                        avail[r] = room[r] + needs[ni].people
-                        depth[r] = depth[q] + 1
-                        queue.append(r)
-            if found is None:
-                dead.add(p0)
-                continue
-            t, m = found
-            served_by[m] = t
-            current[t].add(m)
-            room[t] -= needs[m].people
-            r = t
-            while r in parent:
-                q, ni = parent[r]
-                current[r].discard(ni)
-                room[r] += needs[ni].people
-                current[q].add(ni)
-                room[q] -= needs[ni].people
-                served_by[ni] = q
-                r = q
-            applied += 1
-            progress = True
-            dead.clear()
-    return {pi: sorted(v) for pi, v in sorted(current.items()) if v}, applied

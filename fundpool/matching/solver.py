@@ -550,6 +550,19 @@ class MoneyFlow:
         self.funded.append(pi)
         return True
 
+    def unpay(self, pi: int) -> None:
+        """Give back the money of the proposal paid last (by ``pay``): its shares return to the
+        funds, and what was known about funds without money is forgotten (they may have some
+        again)."""
+        assert self.funded and self.funded[-1] == pi
+        self.funded.pop()
+        for fi, _ in self.by_p[pi]:
+            amount = self.flow.pop((pi, fi), 0)
+            if amount:
+                self.left[fi] += amount
+                self.holders[fi].pop(pi, None)
+        self.dead.clear()
+
     def _path(self, start: int):
         """BFS from a proposal to a fund with money left, through funds whose money another
         proposal holds and could take from elsewhere. Returns (path or None, funds seen)."""

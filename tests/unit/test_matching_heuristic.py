@@ -8,7 +8,7 @@ import pytest
 from fundpool.matching.eligibility import Graph
 from fundpool.matching.engine import match, verify
 from fundpool.matching.solver import MoneyFlow
-from tests.unit.test_matching_helpers import FUTIAN, SHATOU, community, fund, need, problem, proposal
+from tests.unit.test_matching_helpers import FUTIAN, NANYUAN, SHATOU, community, fund, need, problem, proposal
 
 sys.path.insert(0, str(Path(__file__).parents[2] / "benchmarks"))
 from matching_instances import generate
@@ -81,3 +81,44 @@ def test_heuristic_on_a_larger_instance_keeps_every_rule():
     h = match(p, method="heuristic")
     assert verify(p, h) == []
     assert h.stats["parts"][0]["improving_moves"] >= 0
+
+
+def _passed_over(extra_routine: bool):
+    """A street proposal (cheaper a head) serves community 1's priority need first, leaving
+    the community's own proposal, payable only by the community fund, nobody to serve. With
+    ``extra_routine`` a routine need in community 2 waits for room in the street proposal."""
+    a, b = community(NANYUAN, 1), community(NANYUAN, 2)
+    needs = [need(1, path=a, urgency="priority")] + ([need(2, path=b)] if extra_routine else [])
+    return problem(needs,
+                   [proposal(1, paths=[NANYUAN], capacity=1, budget=1000),
+                    proposal(2, paths=[a], capacity=1, budget=2000)],
+                   [fund(1, path=NANYUAN, available=1000), fund(2, path=a, available=2000)])
+
+
+def test_a_passed_over_proposal_is_funded_when_it_frees_room_for_another_need():
+    p = _passed_over(extra_routine=True)
+    s = match(p, method="heuristic")
+    assert verify(p, s) == []
+    assert s.stats["people"] == {"crisis": 0, "priority": 1, "routine": 1}
+    served = {m.proposal_id: list(m.need_ids) for m in s.matches}
+    assert served == {1: [2], 2: [1]}
+    assert s.stats["parts"][0]["adopted"] == 1
+
+
+def test_a_passed_over_proposal_that_would_serve_nobody_more_stays_unpaid():
+    from fundpool.matching import adoption
+    g = Graph.build(_passed_over(extra_routine=False))
+    money = MoneyFlow(g)
+    assert money.pay(0)
+    assign, adopted = adoption.adopt(g, {0: [0]}, money, deadline=float("inf"))
+    assert (assign, adopted) == ({0: [0]}, 0)
+    assert money.left == [0, 2000] and money.shares() == {0: [(0, 1000)]}
+
+
+def test_money_flow_unpays_the_last_proposal_paid():
+    g = Graph.build(_passed_over(extra_routine=True))
+    money = MoneyFlow(g)
+    assert money.pay(0) and money.pay(1)
+    money.unpay(1)
+    assert money.left == [0, 2000] and money.shares() == {0: [(0, 1000)]}
+    assert money.pay(1) and money.shares()[1] == [(1, 2000)]

@@ -15,6 +15,7 @@ from .eligibility import Graph
 from .solver import URANK
 
 MAX_DEPTH = 8
+MAX_VISITS = 200  # proposals one search looks at: longer searches rarely find a chain (measured)
 
 
 class Handovers:
@@ -30,6 +31,27 @@ class Handovers:
             self.room[pi] = graph.proposals[pi].capacity - sum(needs[ni].people for ni in lst)
             for ni in lst:
                 self.served_by[ni] = pi
+        # per cell: need indices by number of people, each list in rank order; a served need
+        # never becomes unserved again here, so each list's served prefix is skipped for good
+        self.buckets: list[list[tuple[int, list[int]]]] = []
+        for cell in graph.cell_needs:
+            by_people: dict[int, list[int]] = {}
+            for ni in sorted(cell, key=self._rank):
+                by_people.setdefault(needs[ni].people, []).append(ni)
+            self.buckets.append(sorted(by_people.items()))
+        self.heads: list[list[int]] = [[0] * len(b) for b in self.buckets]
+        self.cell_of = [0] * len(needs)
+        self.unserved = [0] * len(graph.cell_needs)  # unserved needs of each cell
+        # per cell: proposal -> the needs of the cell it serves (kept through every hand-over)
+        self.servers: list[dict[int, dict[int, None]]] = [{} for _ in graph.cell_needs]
+        for ci, cell in enumerate(graph.cell_needs):
+            for ni in cell:
+                self.cell_of[ni] = ci
+                r = self.served_by[ni]
+                if r == -1:
+                    self.unserved[ci] += 1
+                else:
+                    self.servers[ci].setdefault(r, {})[ni] = None
 
     def add(self, pi: int) -> None:
         """A newly funded proposal, serving nobody yet."""
@@ -49,12 +71,21 @@ class Handovers:
         return URANK[n.urgency], -n.people, n.survey_date, n.id
 
     def _best_unserved(self, q: int, avail: int) -> int | None:
-        graph, best = self.graph, None
-        for ci in graph.prop_cells[q]:
-            for ni in graph.cell_needs[ci]:
-                if (self.served_by[ni] == -1 and graph.needs[ni].people <= avail
-                        and (best is None or self._rank(ni) < self._rank(best))):
-                    best = ni
+        """The unserved need of q's cells with at most ``avail`` people that ranks first."""
+        served_by, best = self.served_by, None
+        for ci in self.graph.prop_cells[q]:
+            if not self.unserved[ci]:
+                continue
+            heads = self.heads[ci]
+            for k, (people, lst) in enumerate(self.buckets[ci]):
+                if people > avail:
+                    break
+                h = heads[k]
+                while h < len(lst) and served_by[lst[h]] != -1:
+                    h += 1
+                heads[k] = h
+                if h < len(lst) and (best is None or self._rank(lst[h]) < self._rank(best)):
+                    best = lst[h]
         return best
 
     def extend(self, p0: int, max_depth: int = MAX_DEPTH) -> bool:
@@ -73,33 +104,53 @@ class Handovers:
             if m is not None:
                 found = (q, m)
                 break
-            if depth[q] >= max_depth:
+            if depth[q] >= max_depth or len(queue) >= MAX_VISITS:
                 continue
+            limit = avail[q]
             for ci in graph.prop_cells[q]:
-                for ni in graph.cell_needs[ci]:
-                    r = served_by[ni]
-                    if r == -1 or r == q or r in avail or needs[ni].people > avail[q]:
+                for r, served in self.servers[ci].items():
+                    if r == q or r in avail:
                         continue
-                    parent[r] = (q, ni)
-                    avail[r] = room[r] + needs[ni].people
-                    depth[r] = depth[q] + 1
-                    queue.append(r)
+                    ni = self._largest(served, limit)
+                    if ni is not None:
+                        parent[r] = (q, ni)
+                        avail[r] = room[r] + needs[ni].people
+                        depth[r] = depth[q] + 1
+                        queue.append(r)
         if found is None:
             return False
         t, m = found
-        served_by[m] = t
-        self.current[t].add(m)
-        room[t] -= needs[m].people
+        self.unserved[self.cell_of[m]] -= 1
+        self._serve(m, t)
         r = t
         while r in parent:
             q, ni = parent[r]
             self.current[r].discard(ni)
             room[r] += needs[ni].people
-            self.current[q].add(ni)
-            room[q] -= needs[ni].people
-            served_by[ni] = q
+            servers = self.servers[self.cell_of[ni]]
+            del servers[r][ni]
+            if not servers[r]:
+                del servers[r]
+            self._serve(ni, q)
             r = q
         return True
+
+    def _serve(self, ni: int, pi: int) -> None:
+        self.served_by[ni] = pi
+        self.current[pi].add(ni)
+        self.room[pi] -= self.graph.needs[ni].people
+        self.servers[self.cell_of[ni]].setdefault(pi, {})[ni] = None
+
+    def _largest(self, served: dict[int, None], limit: int) -> int | None:
+        """Of ``served``, the need with the most people up to ``limit`` (the first such)."""
+        needs, best, most = self.graph.needs, None, 0
+        for ni in served:
+            people = needs[ni].people
+            if most < people <= limit:
+                best, most = ni, people
+                if people == limit:
+                    break
+        return best
 
 
 def improve_chains(graph: Graph, assign: dict[int, list[int]], deadline: float

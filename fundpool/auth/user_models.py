@@ -29,8 +29,14 @@ class User(Base):
     invite_expires_at: Mapped[datetime | None]
     #: Bumped when access is reset, so every earlier sign-in session ends.
     session_epoch: Mapped[int] = mapped_column(default=0)
+    #: Wrong passwords in a row from browsers that never signed in as this person, and how
+    #: long such browsers are then refused: what a stranger who knows the name can reach.
     failed_sign_ins: Mapped[int] = mapped_column(default=0)
     locked_until: Mapped[datetime | None]
+    #: The same for browsers that did sign in as this person before (the device cookie), so
+    #: that a stranger's guesses never lock the person out of their own browser.
+    device_failed_sign_ins: Mapped[int] = mapped_column(default=0, server_default="0")
+    device_locked_until: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     created_by: Mapped[str] = mapped_column(String(120))
 

@@ -2,7 +2,9 @@
 
 Guarantees: passwords are stored only as Argon2id hashes; an invite secret is stored only
 as its SHA-256 and works once, for ``INVITE_DAYS``; five wrong passwords in a row lock
-an account for ``LOCK_MINUTES`` (sign-in says the same thing, after the same work, for an
+an account for ``LOCK_MINUTES`` — separately for browsers that signed in as the person before
+(the console's device cookie) and for all others, so a stranger who knows a sign-in name can
+lock only strangers out (sign-in says the same thing, after the same work, for an
 unknown login, a wrong password and a locked or revoked account, so it reveals neither who
 has an account nor whether a guess was right); signing out and resetting access end every
 session of the person. Who may invite whom follows the token rules exactly; resetting
@@ -80,7 +82,7 @@ def accept_invite(session: Session, secret: str, password: str) -> User:
     passwords.check_strength(password, user.login)
     user.password_hash = passwords.hash_password(password)
     user.invite_hash = user.invite_expires_at = None
-    user.failed_sign_ins = 0
+    user.failed_sign_ins = user.device_failed_sign_ins = 0
     record(session, actor_of(user), "user.accept_invite", "user", user.id)
     return user
 
@@ -99,38 +101,61 @@ def sign_in(session: Session, login: str, password: str, address: str | None = N
         take_attempt(session, address, now)
     user = session.scalar(select(User).where(User.login == login.strip().lower())
                           .with_for_update(of=User))
-    usable = (user is not None and user.password_hash is not None and user.is_active
-              and (user.locked_until is None or user.locked_until <= now))
+    locked = user is not None and _locked(user, known_device, now)
+    usable = user is not None and user.password_hash is not None and user.is_active and not locked
     if not usable:
         passwords.verify_password(_dummy_hash(), password)
         if known_device:
             note_failure(session, address, now)
         if user is not None:
             record(session, actor_of(user), "user.sign_in_refused", "user", user.id,
-                   reason="locked" if user.locked_until and user.locked_until > now
-                   else "revoked" if not user.is_active else "no password")
+                   reason="locked" if locked else "revoked" if not user.is_active
+                   else "no password", browser=_browser(known_device))
         raise Unauthenticated(WRONG, "login")
     if not passwords.verify_password(user.password_hash, password):
         if known_device:
             note_failure(session, address, now)
-        _count_failure(session, user, now)
+        _count_failure(session, user, known_device, now)
         raise Unauthenticated(WRONG, "password")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    user.failed_sign_ins = 0
-    user.locked_until = None
-    if not known_device:
+    if known_device:
+        user.device_failed_sign_ins = 0
+        user.device_locked_until = None
+    else:
+        user.failed_sign_ins = 0
+        user.locked_until = None
         give_back(session, address)
     record(session, actor_of(user), "user.sign_in", "user", user.id)
     return user
 
 
-def _count_failure(session: Session, user: User, now) -> None:
-    user.failed_sign_ins += 1
-    if user.failed_sign_ins >= MAX_FAILURES:
-        user.failed_sign_ins = 0
-        user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-        record(session, actor_of(user), "user.locked", "user", user.id, minutes=LOCK_MINUTES)
+def _browser(known_device: bool) -> str:
+    return "known" if known_device else "unknown"
+
+
+def _locked(user: User, known_device: bool, now) -> bool:
+    """Whether the lock of this kind of browser holds: each kind has its own, so that a
+    stranger's wrong guesses lock strangers out, never the person's own browser."""
+    until = user.device_locked_until if known_device else user.locked_until
+    return until is not None and until > now
+
+
+def _count_failure(session: Session, user: User, known_device: bool, now) -> None:
+    if known_device:
+        user.device_failed_sign_ins += 1
+        failures = user.device_failed_sign_ins
+    else:
+        user.failed_sign_ins += 1
+        failures = user.failed_sign_ins
+    if failures >= MAX_FAILURES:
+        until = now + timedelta(minutes=LOCK_MINUTES)
+        if known_device:
+            user.device_failed_sign_ins, user.device_locked_until = 0, until
+        else:
+            user.failed_sign_ins, user.locked_until = 0, until
+        record(session, actor_of(user), "user.locked", "user", user.id, minutes=LOCK_MINUTES,
+               browser=_browser(known_device))
 
 
 def sign_out(session: Session, user_id: int) -> None:
@@ -152,8 +177,8 @@ def reset_access(session: Session, actor: Actor, resetter: Principal | None, use
         raise Conflict(f"user {user.login} has been revoked", "user_id")
     user.password_hash = None
     user.session_epoch += 1
-    user.locked_until = None
-    user.failed_sign_ins = 0
+    user.locked_until = user.device_locked_until = None
+    user.failed_sign_ins = user.device_failed_sign_ins = 0
     secret = _new_invite(user)
     record(session, actor, "user.reset_access", "user", user.id, login=user.login)
     return secret

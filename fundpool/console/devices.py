@@ -5,7 +5,8 @@ has failed too often, before any password check. Without an exception, a strange
 keep everyone behind one address — an office network, a carrier's NAT, a reverse proxy
 that was not declared — out of the console. So a successful sign-in leaves a signed cookie
 naming the sign-in name; a browser that shows it for the name it signs in with is not held
-to the address limit (the account's own lock still applies). A guesser has no such cookie.
+to the address limit, and has its own account lock, which a stranger's wrong guesses never
+touch (``fundpool.auth.users.sign_in``). A guesser has no such cookie.
 """
 
 from __future__ import annotations

@@ -299,3 +299,30 @@ def test_concurrent_wrong_passwords_are_each_counted_and_one_invite_is_accepted_
     with ThreadPoolExecutor(2) as pool:
         results = sorted(pool.map(accept, ["first pass phrase", "second pass phrase"]))
     assert results == ["accepted", "refused"]
+
+
+def test_a_stranger_who_knows_the_name_cannot_lock_the_person_out_of_their_own_browser(app, client,
+                                                                                        admin, db):
+    own = app.test_client()
+    own.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert sign_in(own, "wang.fang").status_code == 302
+    own.post("/sign-out", data={"csrf_token": csrf_of(page_text(own, "/"))})
+    for _ in range(5):
+        sign_in(client, "wang.fang", "not the password")
+    assert sign_in(client, "wang.fang").status_code == 401  # strangers are locked out
+    assert sign_in(own, "wang.fang").status_code == 302  # the person's own browser is not
+    with db.sessions() as session:
+        locks = session.scalars(select(AuditEvent.details).where(AuditEvent.action == "user.locked")).all()
+    assert [lock["browser"] for lock in locks] == ["unknown"]
+
+
+def test_wrong_passwords_from_the_person_s_own_browser_lock_that_kind_of_browser_too(app, client,
+                                                                                     admin):
+    own = app.test_client()
+    own.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert sign_in(own, "wang.fang").status_code == 302
+    own.post("/sign-out", data={"csrf_token": csrf_of(page_text(own, "/"))})
+    for _ in range(5):
+        assert sign_in(own, "wang.fang", "not the password").status_code == 401
+    assert sign_in(own, "wang.fang").status_code == 401  # a stolen device cookie guesses 5 times
+    assert sign_in(client, "wang.fang").status_code == 302  # strangers' lock is separate

@@ -2,9 +2,9 @@
 
 Guarantees: passwords are stored only as Argon2id hashes; an invite secret is stored only
 as its SHA-256 and works once, for ``INVITE_DAYS``; five wrong passwords in a row lock
-an account for ``LOCK_MINUTES`` — separately for browsers that signed in as the person before
-(the console's device cookie) and for all others, so a stranger who knows a sign-in name can
-lock only strangers out (sign-in says the same thing, after the same work, for an
+an account for ``LOCK_MINUTES`` — separately for browsers that signed in as the person with
+the current password (the console's device cookie, ``device_tag_of``) and for all others, so a
+stranger who knows a sign-in name can lock only strangers out (sign-in says the same thing, after the same work, for an
 unknown login, a wrong password and a locked or revoked account, so it reveals neither who
 has an account nor whether a guess was right); signing out and resetting access end every
 session of the person. Who may invite whom follows the token rules exactly; resetting
@@ -13,6 +13,8 @@ someone's access is for administrators above them.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 import secrets
 from datetime import timedelta
@@ -83,24 +85,27 @@ def accept_invite(session: Session, secret: str, password: str) -> User:
     user.password_hash = passwords.hash_password(password)
     user.invite_hash = user.invite_expires_at = None
     user.failed_sign_ins = user.device_failed_sign_ins = 0
+    user.locked_until = user.device_locked_until = None
     record(session, actor_of(user), "user.accept_invite", "user", user.id)
     return user
 
 
 def sign_in(session: Session, login: str, password: str, address: str | None = None, *,
-            known_device: bool = False) -> User:
+            device_tag: str | None = None) -> User:
     """The user whose password this is, or :class:`Unauthenticated` with the same words and
     the same work (one Argon2 verification) whatever went wrong: an unknown name, a wrong
     password, a locked or revoked account. Commit either way: failures count towards the
     lock and towards the limit of the client's network ``address`` (``sign_in_limit``),
     and are audited. An address over its limit is refused before any password work, unless
-    the caller vouches that this browser signed in with this name before (``known_device``),
-    so that a stranger cannot keep everyone behind a shared address out."""
+    the browser shows the ``device_tag`` it was given when it last signed in with this name
+    and the current password (``device_tag_of``), so that a stranger cannot keep everyone
+    behind a shared address out."""
     now = utcnow()
-    if not known_device:
-        take_attempt(session, address, now)
     user = session.scalar(select(User).where(User.login == login.strip().lower())
                           .with_for_update(of=User))
+    known_device = user is not None and _shows_tag(user, device_tag)
+    if not known_device:
+        take_attempt(session, address, now)
     locked = user is not None and _locked(user, known_device, now)
     usable = user is not None and user.password_hash is not None and user.is_active and not locked
     if not usable:
@@ -128,6 +133,18 @@ def sign_in(session: Session, login: str, password: str, address: str | None = N
         give_back(session, address)
     record(session, actor_of(user), "user.sign_in", "user", user.id)
     return user
+
+
+def device_tag_of(user: User) -> str:
+    """What a browser that signed in as ``user`` keeps to be known next time: a digest of the
+    current password's hash, so that resetting access or a new password makes every earlier
+    browser a stranger again."""
+    return hashlib.sha256(f"device:{user.password_hash}".encode()).hexdigest()[:32]
+
+
+def _shows_tag(user: User, tag: str | None) -> bool:
+    return (tag is not None and user.password_hash is not None
+            and hmac.compare_digest(tag.encode(), device_tag_of(user).encode()))
 
 
 def _browser(known_device: bool) -> str:

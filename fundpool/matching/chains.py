@@ -15,7 +15,7 @@ from .eligibility import Graph
 from .solver import URANK
 
 MAX_DEPTH = 8
-MAX_VISITS = 200  # proposals one search looks at: longer searches rarely find a chain (measured)
+MAX_VISITS = 200  # a search queues no more proposals after this many: longer ones rarely find a chain
 
 
 class Handovers:

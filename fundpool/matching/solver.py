@@ -554,7 +554,8 @@ class MoneyFlow:
         """Give back the money of the proposal paid last (by ``pay``): its shares return to the
         funds, and what was known about funds without money is forgotten (they may have some
         again)."""
-        assert self.funded and self.funded[-1] == pi
+        if not self.funded or self.funded[-1] != pi:
+            raise ValueError(f"proposal {pi} was not the last one paid")
         self.funded.pop()
         for fi, _ in self.by_p[pi]:
             amount = self.flow.pop((pi, fi), 0)

@@ -326,3 +326,24 @@ def test_wrong_passwords_from_the_person_s_own_browser_lock_that_kind_of_browser
         assert sign_in(own, "wang.fang", "not the password").status_code == 401
     assert sign_in(own, "wang.fang").status_code == 401  # a stolen device cookie guesses 5 times
     assert sign_in(client, "wang.fang").status_code == 302  # strangers' lock is separate
+
+
+def test_resetting_access_makes_every_earlier_browser_a_stranger_again(app, client, admin, db):
+    from fundpool.audit.log import Actor
+    from fundpool.auth.user_models import User
+    from fundpool.auth.users import accept_invite, reset_access
+    earlier = app.test_client()
+    earlier.environ_base["REMOTE_ADDR"] = "203.0.113.9"
+    assert sign_in(earlier, "wang.fang").status_code == 302
+    with db.transaction() as session:
+        user = session.scalar(select(User).where(User.login == "wang.fang"))
+        secret = reset_access(session, Actor("test"), None, user)
+    with db.transaction() as session:
+        accept_invite(session, secret, "a brand new pass phrase")
+    own = app.test_client()
+    own.environ_base["REMOTE_ADDR"] = "203.0.113.10"
+    assert sign_in(own, "wang.fang", "a brand new pass phrase").status_code == 302
+    own.post("/sign-out", data={"csrf_token": csrf_of(page_text(own, "/"))})
+    for _ in range(5):  # the earlier browser's cookie no longer makes it the person's own
+        sign_in(earlier, "wang.fang", "not the password")
+    assert sign_in(own, "wang.fang", "a brand new pass phrase").status_code == 302

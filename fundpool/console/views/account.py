@@ -9,10 +9,10 @@ from urllib.parse import urlsplit
 from flask import current_app, redirect, render_template, request, session, url_for
 
 from fundpool.api.requests import db_session
-from fundpool.auth.users import accept_invite
+from fundpool.auth.users import accept_invite, device_tag_of
 from fundpool.auth.users import sign_in as check_password
 from fundpool.console.blueprint import bp
-from fundpool.console.devices import known_device, remember_device
+from fundpool.console.devices import device_tag, remember_device
 from fundpool.console.i18n import LANGUAGES
 from fundpool.console.signin import end_session, start_session, viewer
 from fundpool.errors import FundpoolError, TooManyRequests
@@ -33,7 +33,7 @@ def sign_in():
     _warn_if_proxied()
     try:
         user = check_password(db_session(), login, request.form.get("password", ""),
-                              request.remote_addr, known_device=known_device(login))
+                              request.remote_addr, device_tag=device_tag(login))
     except TooManyRequests as error:
         db_session().rollback()
         page = render_template("console/sign_in.html", next=target, error=error,
@@ -45,7 +45,7 @@ def sign_in():
                                login=login, demo=_demo_people()), 401
     db_session().commit()
     start_session(user.id, user.session_epoch)
-    return remember_device(redirect(target), user.login)
+    return remember_device(redirect(target), user.login, device_tag_of(user))
 
 
 def _warn_if_proxied() -> None:

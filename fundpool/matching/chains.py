@@ -15,7 +15,8 @@ from .eligibility import Graph
 from .solver import URANK
 
 MAX_DEPTH = 8
-MAX_VISITS = 200  # a search queues no more proposals after this many: longer ones rarely find a chain
+# a search queues no more proposals after this many: longer ones rarely find a chain (measured)
+MAX_VISITS = 200
 
 
 class Handovers:
@@ -40,13 +41,12 @@ class Handovers:
                 by_people.setdefault(needs[ni].people, []).append(ni)
             self.buckets.append(sorted(by_people.items()))
         self.heads: list[list[int]] = [[0] * len(b) for b in self.buckets]
-        self.cell_of = [0] * len(needs)
+        self.cell_of = graph.need_cell
         self.unserved = [0] * len(graph.cell_needs)  # unserved needs of each cell
         # per cell: proposal -> the needs of the cell it serves (kept through every hand-over)
         self.servers: list[dict[int, dict[int, None]]] = [{} for _ in graph.cell_needs]
         for ci, cell in enumerate(graph.cell_needs):
             for ni in cell:
-                self.cell_of[ni] = ci
                 r = self.served_by[ni]
                 if r == -1:
                     self.unserved[ci] += 1
@@ -60,7 +60,8 @@ class Handovers:
 
     def remove(self, pi: int) -> None:
         """Take back a proposal that ``add`` added and no chain gave a need."""
-        assert not self.current[pi]
+        if self.current[pi]:
+            raise ValueError(f"proposal {pi} serves needs; it cannot be taken back")
         del self.current[pi], self.room[pi]
 
     def assignment(self) -> dict[int, list[int]]:
@@ -90,7 +91,7 @@ class Handovers:
 
     def extend(self, p0: int, max_depth: int = MAX_DEPTH) -> bool:
         """Find a chain from p0 breadth first (each proposal once) and apply it; False if none."""
-        graph, needs, served_by, room = self.graph, self.graph.needs, self.served_by, self.room
+        graph, needs, room = self.graph, self.graph.needs, self.room
         parent: dict[int, tuple[int, int]] = {}
         avail = {p0: room[p0]}
         depth = {p0: 0}

@@ -122,6 +122,7 @@ class Graph:
     prop_cells: list[list[int]]  # cell indices of each proposal, ascending
     dropped: dict = field(default_factory=dict)
     _serve: list[tuple[int, int]] | None = None
+    _need_cell: list[int] | None = None
 
     @classmethod
     def build(cls, problem: Problem) -> Graph:
@@ -204,6 +205,16 @@ class Graph:
             edges.sort()
             self._serve = edges
         return self._serve
+
+    @property
+    def need_cell(self) -> list[int]:
+        """The cell index of each need."""
+        if self._need_cell is None:
+            self._need_cell = [0] * len(self.needs)
+            for ci, cell in enumerate(self.cell_needs):
+                for ni in cell:
+                    self._need_cell[ni] = ci
+        return self._need_cell
 
     def serve_estimate(self) -> int:
         """An upper bound on ``len(serve)`` without making the edges."""

@@ -193,10 +193,7 @@ def _greedy(graph: Graph, deadline: float, reroute_share: float, start_with: dic
     for cells in graph.prop_cells:
         for ci in cells:
             degree[ci] += 1
-    ci_of = [0] * len(needs)
-    for ci, cell in enumerate(graph.cell_needs):
-        for ni in cell:
-            ci_of[ni] = ci
+    ci_of = graph.need_cell
 
     money = MoneyFlow(graph)
     assign: dict[int, list[int]] = {}

@@ -3,8 +3,9 @@
 Guarantees: passwords are stored only as Argon2id hashes; an invite secret is stored only
 as its SHA-256 and works once, for ``INVITE_DAYS``; five wrong passwords in a row lock
 an account for ``LOCK_MINUTES`` — separately for browsers that signed in as the person with
-the current password (the console's device cookie, ``device_tag_of``) and for all others, so a
-stranger who knows a sign-in name can lock only strangers out (sign-in says the same thing, after the same work, for an
+the current password (the console's device cookie, ``device_tag_of``) and for all others, so
+a stranger who knows a sign-in name can lock only strangers out (sign-in says the same thing,
+after the same work, for an
 unknown login, a wrong password and a locked or revoked account, so it reveals neither who
 has an account nor whether a guess was right); signing out and resetting access end every
 session of the person. Who may invite whom follows the token rules exactly; resetting
@@ -124,12 +125,10 @@ def sign_in(session: Session, login: str, password: str, address: str | None = N
         raise Unauthenticated(WRONG, "password")
     if passwords.needs_rehash(user.password_hash):
         user.password_hash = passwords.hash_password(password)
-    if known_device:
-        user.device_failed_sign_ins = 0
-        user.device_locked_until = None
-    else:
-        user.failed_sign_ins = 0
-        user.locked_until = None
+    count, lock = _lock_of(known_device)
+    setattr(user, count, 0)
+    setattr(user, lock, None)
+    if not known_device:
         give_back(session, address)
     record(session, actor_of(user), "user.sign_in", "user", user.id)
     return user
@@ -151,28 +150,30 @@ def _browser(known_device: bool) -> str:
     return "known" if known_device else "unknown"
 
 
+def _lock_of(known_device: bool) -> tuple[str, str]:
+    """The user's columns (failures in a row, locked until) for this kind of browser: each
+    kind has its own, so that a stranger's wrong guesses lock strangers out, never the
+    person's own browser."""
+    if known_device:
+        return "device_failed_sign_ins", "device_locked_until"
+    return "failed_sign_ins", "locked_until"
+
+
 def _locked(user: User, known_device: bool, now) -> bool:
-    """Whether the lock of this kind of browser holds: each kind has its own, so that a
-    stranger's wrong guesses lock strangers out, never the person's own browser."""
-    until = user.device_locked_until if known_device else user.locked_until
+    until = getattr(user, _lock_of(known_device)[1])
     return until is not None and until > now
 
 
 def _count_failure(session: Session, user: User, known_device: bool, now) -> None:
-    if known_device:
-        user.device_failed_sign_ins += 1
-        failures = user.device_failed_sign_ins
-    else:
-        user.failed_sign_ins += 1
-        failures = user.failed_sign_ins
-    if failures >= MAX_FAILURES:
-        until = now + timedelta(minutes=LOCK_MINUTES)
-        if known_device:
-            user.device_failed_sign_ins, user.device_locked_until = 0, until
-        else:
-            user.failed_sign_ins, user.locked_until = 0, until
-        record(session, actor_of(user), "user.locked", "user", user.id, minutes=LOCK_MINUTES,
-               browser=_browser(known_device))
+    count, lock = _lock_of(known_device)
+    failures = getattr(user, count) + 1
+    if failures < MAX_FAILURES:
+        setattr(user, count, failures)
+        return
+    setattr(user, count, 0)
+    setattr(user, lock, now + timedelta(minutes=LOCK_MINUTES))
+    record(session, actor_of(user), "user.locked", "user", user.id, minutes=LOCK_MINUTES,
+           browser=_browser(known_device))
 
 
 def sign_out(session: Session, user_id: int) -> None:

@@ -7,7 +7,8 @@ import pytest
 from fundpool.donations import service
 from fundpool.funds.service import get_fund
 from fundpool.ledger.posting import today
-from fundpool.matching import needs, proposals
+from fundpool.matching import needs, proposals, runs
+from fundpool.matching.run_models import MatchingRun
 from tests.factories import ACTOR
 
 STREET, BINHE = "440304001", "440304001001"
@@ -128,3 +129,27 @@ def test_rejecting_without_a_reason_is_refused(client, scene):
                            json={})
     assert response.status_code == 422
     assert [e["field"] for e in response.json["errors"]] == ["reason"]
+
+
+def test_a_scheduled_run_that_ends_after_a_newer_run_leaves_the_newer_runs_matches(
+        client, db, scene, monkeypatch):
+    """The scheduled run solves with no transaction open; an admin's run asked for meanwhile
+    records first. Only the newest run's matches may stay open for a decision."""
+    admin = scene.headers("street_admin")
+    solve, asked = runs._solve, []
+
+    def an_admin_runs_matching_meanwhile(inputs):
+        if not asked:  # once: the admin's own run solves with this function too
+            asked.append(None)
+            asked[0] = run(client, admin)["id"]
+        return solve(inputs)
+
+    monkeypatch.setattr(runs, "_solve", an_admin_runs_matching_meanwhile)
+    scheduled = runs.run_matching(db, ACTOR)
+    with db.sessions() as session:
+        status = {run_id: [m.status for m in session.get(MatchingRun, run_id).matches]
+                  for run_id in (scheduled, asked[0])}
+        message = session.get(MatchingRun, scheduled).message
+    assert asked[0] > scheduled
+    assert status == {scheduled: ["superseded"], asked[0]: ["proposed"]}
+    assert f"newer run {asked[0]}" in message

@@ -224,8 +224,12 @@ class Worker:
     def match(self) -> None:
         run = self.api.post("matching_run", "/matching/runs")
         self._record("matching_run", "", run)
-        proposed = [m for m in run.body.get("matches", []) if m.get("status") == "proposed"]
-        if run.ok and proposed:
+        if not run.ok:
+            return
+        page = self.api.get("matches_read", f"/matching/runs/{run.body['id']}/matches?limit=200")
+        proposed = [m for m in page.body.get("items", []) if m.get("status") == "proposed"] \
+            if page.ok else []
+        if proposed:
             match = self.rng.choice(proposed)
             answer = self.api.post("approval", f"/matching/matches/{match['id']}/approve")
             self._record("approval", str(match["id"]), answer, match=match["id"])

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from fundpool.api.grants.schemas import (DisbursementInSchema, DisbursementSchema, MatchSchema,
                                          ReasonInSchema, RunInSchema, RunMatchesQuerySchema,
-                                         RunSchema, RunSummarySchema)
+                                         RunSchema)
 from fundpool.api.ledger.scope import requested_range
 from fundpool.api.pagination import QUERY, PageArgsSchema, decode_cursor, page_body, page_schema
 from fundpool.api.requests import db_session, principal
@@ -41,7 +41,7 @@ def _decidable(match: RunMatch) -> None:
 @blp.route("/runs")
 class Runs(MethodView):
     @blp.arguments(PageArgsSchema, **QUERY)
-    @blp.response(200, page_schema(RunSummarySchema, "RunPageSchema"))
+    @blp.response(200, page_schema(RunSchema, "RunPageSchema"))
     @documents_errors(blp, 403)
     def get(self, args):
         """List matching runs, oldest first (admins and auditors)."""
@@ -55,7 +55,8 @@ class Runs(MethodView):
     @documents_errors(blp, 403)
     def post(self, body):
         """Run the matching engine now over the open needs, the proposals in reserve and the
-        funds' available money; the run and its proposed matches. Moves no money."""
+        funds' available money; the run's record and figures (its proposed matches:
+        ``/runs/{id}/matches``, a page at a time). Moves no money."""
         require_role(principal(), "admin")
         on = body["on"] or today()
         if on < today():
@@ -68,7 +69,7 @@ class Run(MethodView):
     @blp.response(200, RunSchema)
     @documents_errors(blp, 403, 404)
     def get(self, run_id):
-        """A run with its matches, their needs, shares and reasons."""
+        """A run's record and figures; its matches are at ``/runs/{id}/matches``."""
         _readable()
         return runs.get_run(db_session(), run_id)
 

@@ -8,6 +8,13 @@ from gunicorn.app.base import BaseApplication
 
 from fundpool.app import create_app
 
+#: Seconds a sync worker may spend on one request before gunicorn kills it. The longest
+#: request served is a matching run asked for over the API at city scale (10,000
+#: proposals, 100,000 needs): the engine's 50 s, plus reading and recording, 35-60 s here
+#: and up to about 75 s on a machine half as fast (benchmarks/matching_run_bench.py). At
+#: gunicorn's 60 s the worker was killed and the run lost.
+WORKER_TIMEOUT = 120
+
 
 class GunicornServer(BaseApplication):
     """Each worker builds its own app (and engine) after the fork; nothing is preloaded."""
@@ -27,5 +34,5 @@ class GunicornServer(BaseApplication):
 
 def serve(host: str, port: int, workers: int, app_config: Mapping[str, Any] | None = None) -> None:
     GunicornServer({"bind": f"{host}:{port}", "workers": workers, "accesslog": None,
-                    "errorlog": "-", "timeout": 60,
+                    "errorlog": "-", "timeout": WORKER_TIMEOUT,
                     "control_socket_disable": True}, app_config).run()

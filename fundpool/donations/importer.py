@@ -35,7 +35,8 @@ from fundpool.errors import FundpoolError, InvalidInput
 from fundpool.funds.models import Fund
 from fundpool.ledger.models import Account
 from fundpool.ledger.money import MAX_MINOR, format_amount, parse_amount
-from fundpool.ledger.posting import LEDGER_TZ, post_batch, today
+from fundpool.ledger.periods import closed_months, month_of
+from fundpool.ledger.posting import EARLIEST_DATE, LEDGER_TZ, post_batch, today
 from fundpool.ledger.values import Line, NewEntry, Side
 
 REPORT_LIMIT = 10_000  # rejected and duplicate rows listed in a report, each
@@ -119,12 +120,13 @@ def _read(session: Session, path: Path, progress: Callable[[int, int], None]) ->
 def _parse_all(session: Session, settings: Settings, report: Report) -> None:
     """Parse every row: the common shape in SQL, the rest here, one reason per bad row."""
     _allowed_funds(session, settings)
-    staging.fast_parse(session, today())
+    closed = closed_months(session)
+    staging.fast_parse(session, today(), EARLIEST_DATE, closed)
     funds: dict[str, Fund | None] = {}
     accepted: list[tuple] = []
     for line, *values in staging.unparsed(session):
         try:
-            accepted.append(_parse(session, line, values, settings, funds))
+            accepted.append(_parse(session, line, values, settings, funds, closed=closed))
         except FundpoolError as exc:
             report.reject(line, exc.message)
         if len(accepted) >= 1_000:
@@ -192,14 +194,16 @@ def _check_expectations(report: Report, settings: Settings) -> None:
 
 
 def _parse(session: Session, line: int, values: list[str | None], settings: Settings,
-           funds: dict[str, Fund | None]) -> tuple:
-    """One row as the working table's parsed row, or the reason it is refused."""
+           funds: dict[str, Fund | None], *, closed: frozenset[str]) -> tuple:
+    """One row as the working table's parsed row, or the reason it is refused.
+
+    ``closed`` holds the closed months (``closed_months``): a row the ledger would refuse
+    to post must be refused here, by its line, not sink the whole import at posting."""
     ref, time, amount, currency, donor, code, purpose = ((v or "").strip() for v in values)
     if not ref or len(ref) > 100:
         raise InvalidInput("transaction_id is empty or longer than 100 characters")
     received = _date(time)
-    if received > today():
-        raise InvalidInput(f"time {time} is in the future")
+    _check_day(time, received, closed)
     currency = (currency or "CNY").upper()
     minor = parse_amount(amount, currency)
     if code not in funds:
@@ -217,6 +221,19 @@ def _parse(session: Session, line: int, values: list[str | None], settings: Sett
     if currency != "CNY" and not _keeps(session, fund, currency, funds):
         raise InvalidInput(f"fund {code} keeps no {currency} accounts; open them first")
     return line, ref, received, minor, currency, fund.id, donor[:200], purpose[:500]
+
+
+def _check_day(time: str, received: date, closed: frozenset[str]) -> None:
+    """The ledger's own limits on an entry's date (posting.check_entry_date and the closed
+    periods), so that a settlement entry for the row can be posted."""
+    if received > today():
+        raise InvalidInput(f"time {time} is in the future")
+    if received < EARLIEST_DATE:
+        raise InvalidInput(f"time {time} is before {EARLIEST_DATE}, the ledger's earliest "
+                           "date; surely a typing mistake")
+    if month_of(received) in closed:
+        raise InvalidInput(f"time {time} falls in {month_of(received)}, a closed accounting "
+                           "period")
 
 
 def _keeps(session: Session, fund: Fund, currency: str, known: dict) -> bool:

@@ -29,6 +29,12 @@ def month_of(day: date) -> str:
     return f"{day.year:04d}-{day.month:02d}"
 
 
+def closed_months(session: Session) -> frozenset[str]:
+    """The months closed now ("2026-08"), for checks that must refuse such dates up front
+    (a bulk import rejects those rows one by one instead of failing whole at posting)."""
+    return frozenset(session.scalars(select(Period.month).where(Period.closed)))
+
+
 def close_period(session: Session, actor: Actor, month: str, today: date) -> Period:
     _check_month(month)
     if month >= month_of(today):

@@ -164,6 +164,7 @@ TRICKY = [
     ("T-24", "2026-09-09 10:00:00", "５.00", "", "440304001"),
     ("T-25", "2024-02-29 10:00:00", "5.00", "", "440304001"),
     ("T-26", "2026-09-09 10:00:00", "5.00", "", "440304001"),
+    ("T-27", "1999-12-31 10:00:00", "5.00", "", "440304001"),
     ("T-26", "2026-09-10 10:00:00", "6.00", "", "440304001"),
 ]
 
@@ -182,7 +183,7 @@ def test_the_sql_fast_path_and_the_python_parser_agree(db, elder, tmp_path):
         for line, (ref, time, amount, currency, fund) in enumerate(TRICKY, start=2):
             try:
                 row = _parse(session, line, [ref, time, amount, currency, "某人", fund, ""],
-                             Settings(), {})
+                             Settings(), {}, closed=frozenset())
                 expected.setdefault(row[1], (row[2], row[3], row[4]))
             except InvalidInput as exc:
                 reasons[line] = exc.message
@@ -195,6 +196,32 @@ def test_the_sql_fast_path_and_the_python_parser_agree(db, elder, tmp_path):
     assert stored == expected
     assert {"T-01", "T-03", "T-04", "T-16", "T-25"} <= stored.keys()
     assert "keeps no JPY accounts" in reasons[19]
+
+
+def test_a_row_dated_before_2000_is_rejected_by_line_not_the_whole_import(db, elder, tmp_path):
+    """One mistyped year (1999 for 2026) is a bad row; the ledger would refuse its entry."""
+    path = write(tmp_path, "A-1,2026-09-09 10:00:00,5.00,张三,440304001,\n"
+                           "A-2,1999-09-09 10:00:00,5.00,李四,440304001,\n")
+    report = import_donations(db, ACTOR, path, Settings())
+    assert report.imported == 1
+    assert report.rejected == [(3, "time 1999-09-09 10:00:00 is before 2000-01-01, the "
+                                   "ledger's earliest date; surely a typing mistake")]
+    assert count(db) == 1
+
+
+def test_a_row_dated_in_a_closed_month_is_rejected_by_line_not_the_whole_import(db, elder,
+                                                                               tmp_path):
+    from fundpool.ledger.periods import close_period
+    from fundpool.ledger.posting import today
+    with db.transaction() as session:
+        close_period(session, ACTOR, "2026-08", today())
+    path = write(tmp_path, "C-1,2026-09-09 10:00:00,5.00,张三,440304001,\n"
+                           "C-2,2026-08-31 10:00:00,5.00,李四,440304001,\n")
+    report = import_donations(db, ACTOR, path, Settings())
+    assert report.imported == 1
+    assert report.rejected == [(3, "time 2026-08-31 10:00:00 falls in 2026-08, a closed "
+                                   "accounting period")]
+    assert count(db) == 1
 
 
 def test_a_file_with_a_nul_character_is_refused_whole(db, elder, tmp_path):

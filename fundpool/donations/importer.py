@@ -139,7 +139,8 @@ def _parse_all(session: Session, settings: Settings, report: Report) -> None:
 def _allowed_funds(session: Session, settings: Settings) -> None:
     """The funds the file names that are open and that the importer may write to."""
     named = session.scalars(select(Fund).where(Fund.code.in_(
-        text("SELECT DISTINCT trim(fund_code) FROM import_rows")))).all()
+        text("SELECT DISTINCT trim(fund_code, :ws) FROM import_rows")
+        .bindparams(ws=staging.WHITESPACE)))).all()
     staging.load(session, staging.funds, [
         (fund.code, fund.id, fund.valid_from, fund.valid_to) for fund in named
         if fund.is_open and settings.may_write(fund)])

@@ -224,6 +224,31 @@ def test_a_row_dated_in_a_closed_month_is_rejected_by_line_not_the_whole_import(
     assert count(db) == 1
 
 
+def test_sql_trims_what_python_strips():
+    from fundpool.donations.staging import WHITESPACE
+    assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_cells_padded_with_tabs_or_full_width_spaces_are_trimmed_alike_on_every_backend(
+        db, elder, tmp_path):
+    """Alipay-style exports pad cells with a tab; the Python parser strips it (and U+3000),
+    so the SQL fast path must too: else 'T-1\\t' is stored and a later 'T-1' is not seen
+    as a duplicate, and '张三\\t' becomes a second donor."""
+    from fundpool.donations.models import Donor
+    path = write(tmp_path, "T-1\t,2026-09-09 10:00:00,5.00,张三\t,440304001,\t99公益日\n"
+                           "\u3000T-2\u3000,2026-09-09 10:00:00,5.00,\u3000张三\u3000,440304001,\n"
+                           "T-3,\t2026-09-09 10:00:00\u3000,\u30005.00\t,张三,\t440304001\u3000,\n")
+    assert import_donations(db, ACTOR, path, Settings()).imported == 3
+    with db.sessions() as session:
+        stored = session.execute(select(Donation.channel_ref, Donation.purpose)
+                                 .order_by(Donation.channel_ref)).all()
+        assert [tuple(row) for row in stored] == [("T-1", "99公益日"), ("T-2", ""), ("T-3", "")]
+        assert session.scalars(select(Donor.name)).all() == ["张三"]
+    again = write(tmp_path, "T-1,2026-09-09 10:00:00,5.00,张三,440304001,\n", name="again.csv")
+    assert import_donations(db, ACTOR, again, Settings()).duplicate_count == 1
+    assert count(db) == 3
+
+
 def test_a_file_with_a_nul_character_is_refused_whole(db, elder, tmp_path):
     path = write(tmp_path, "N-1,2026-09-09 10:00:00,5.00,张\x00三,440304001,\n")
     with pytest.raises(InvalidInput, match="line 2"):

@@ -11,6 +11,7 @@ their own columns in a ``Columns``.
 
 from __future__ import annotations
 
+import codecs
 import csv
 from dataclasses import dataclass
 from operator import itemgetter
@@ -93,8 +94,7 @@ def _picker(positions: list[int | None]):
 
 
 def _csv(path: Path, columns: Columns) -> Iterator[tuple[int, tuple[str, ...]]]:
-    with path.open("rb") as raw:
-        encoding = _encoding(raw.read(1 << 16))
+    encoding = _encoding(path)
     with path.open(encoding=encoding, newline="") as handle:
         reader = csv.reader(_without_nul(handle))
         try:
@@ -125,19 +125,29 @@ def _without_nul(lines: Iterator[str]) -> Iterator[str]:
         yield line
 
 
-def _encoding(head: bytes) -> str:
-    """UTF-8 (with or without BOM) if it decodes, else GB18030 (a superset of GBK)."""
-    try:
-        head.decode("utf-8")
+def _encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if the whole file decodes, else GB18030 (a superset of
+    GBK). The whole file, not a sample: a GBK export may be ASCII for its first megabytes
+    and name a donor in Chinese near its end. Read in chunks through an incremental
+    decoder, so the file is never whole in memory; a UTF-8 file is read to its end, a GBK
+    one only to its first non-UTF-8 byte (and then once more, to check it is GBK)."""
+    if _decodes(path, "utf-8"):
         return "utf-8-sig"
-    except UnicodeDecodeError as exc:
-        if exc.start > len(head) - 4:  # a character cut at the end of the sample
-            return "utf-8-sig"
-    try:
-        head.decode("gb18030")
+    if _decodes(path, "gb18030"):
         return "gb18030"
-    except UnicodeDecodeError:
-        raise InvalidInput("the file is neither UTF-8 nor GBK text", "file") from None
+    raise InvalidInput("the file is neither UTF-8 nor GBK text", "file")
+
+
+def _decodes(path: Path, encoding: str, chunk: int = 1 << 20) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    with path.open("rb") as raw:
+        try:
+            for block in iter(lambda: raw.read(chunk), b""):
+                decoder.decode(block)
+            decoder.decode(b"", final=True)  # a character cut off at the end is an error
+        except UnicodeDecodeError:
+            return False
+    return True
 
 
 def _xlsx(path: Path, columns: Columns) -> Iterator[tuple[int, tuple[str, ...]]]:

@@ -60,6 +60,35 @@ def test_gbk_files_are_read(db, elder, tmp_path):
     assert import_donations(db, ACTOR, path, Settings()).imported == 1
 
 
+def test_a_gbk_file_whose_first_64_kib_are_ascii_is_read(db, elder, tmp_path):
+    """The encoding is decided on the whole file: a GBK name far down must not sink it."""
+    ascii_rows = "".join(f"G-{n},2026-09-09 10:00:00,1.00,donor {n},440304001,\n"
+                         for n in range(2000))
+    path = write(tmp_path, ascii_rows + "G-LAST,2026-09-09 10:00:00,1.00,张三,440304001,\n",
+                 encoding="gbk")
+    assert path.stat().st_size > 1 << 16
+    report = import_donations(db, ACTOR, path, Settings())
+    assert (report.imported, report.rejected) == (2001, [])
+    with db.sessions() as session:
+        assert session.scalar(select(Donation.purpose).where(Donation.channel_ref == "G-LAST")) \
+            == ""
+
+
+def test_a_small_gbk_file_whose_only_chinese_ends_it_is_read(db, elder, tmp_path):
+    """Its last bytes are not a UTF-8 character cut off by a sample: the file is GBK."""
+    path = write(tmp_path, "G-1,2026-09-09 10:00:00,5.00,someone,440304001,善", encoding="gbk")
+    assert import_donations(db, ACTOR, path, Settings()).imported == 1
+    with db.sessions() as session:
+        assert session.scalars(select(Donation.purpose)).all() == ["善"]
+
+
+def test_a_file_neither_utf8_nor_gbk_is_refused(db, elder, tmp_path):
+    path = tmp_path / "binary.csv"
+    path.write_bytes(HEADER.encode() + b"X-1,2026-09-09 10:00:00,5.00,\xff\xfe,440304001,\n")
+    with pytest.raises(InvalidInput, match="neither UTF-8 nor GBK"):
+        import_donations(db, ACTOR, path, Settings())
+
+
 def test_bad_rows_are_reported_by_line_and_the_rest_imported(db, elder, tmp_path):
     path = write(tmp_path, "\n".join([
         "B-1,2026-09-09 10:00:00,5.00,张三,440304001,",

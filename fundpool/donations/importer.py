@@ -16,6 +16,7 @@ record the same transaction twice.
 from __future__ import annotations
 
 import re
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -67,7 +68,7 @@ class Report:
     duplicate_count: int = 0
     rejected_count: int = 0
     total: dict[str, int] = field(default_factory=dict)  # of the rows recorded
-    file_total: dict[str, int] = field(default_factory=dict)  # of every readable row
+    file_total: dict[str, int] = field(default_factory=dict)  # of every row whose amount reads
     stopped: str | None = None
 
     @property
@@ -124,16 +125,35 @@ def _parse_all(session: Session, settings: Settings, report: Report) -> None:
     staging.fast_parse(session, today(), EARLIEST_DATE, closed)
     funds: dict[str, Fund | None] = {}
     accepted: list[tuple] = []
+    rejected_total: Counter[str] = Counter()
     for line, *values in staging.unparsed(session):
         try:
             accepted.append(_parse(session, line, values, settings, funds, closed=closed))
         except FundpoolError as exc:
             report.reject(line, exc.message)
+            _add_amount(rejected_total, values)
         if len(accepted) >= 1_000:
             staging.load(session, staging.parsed, accepted)
             accepted = []
     staging.load(session, staging.parsed, accepted)
-    report.file_total = _totals(session, "import_parsed")
+    report.file_total = dict(sorted((Counter(_totals(session, "import_parsed"))
+                                     + rejected_total).items()))
+
+
+def _add_amount(totals: Counter[str], values: list[str | None]) -> None:
+    """Count a rejected row's amount into the file's total if it reads, whatever else is
+    wrong with the row: the stated total is the file's, as the stated row count is."""
+    try:
+        currency, minor = _money(values[2] or "", values[3] or "")
+    except FundpoolError:
+        return
+    totals[currency] += minor
+
+
+def _money(amount: str, currency: str) -> tuple[str, int]:
+    """A row's currency (CNY when the cell is empty) and amount in its minor units."""
+    currency = (currency.strip() or "CNY").upper()
+    return currency, parse_amount(amount.strip(), currency)
 
 
 def _allowed_funds(session: Session, settings: Settings) -> None:
@@ -205,8 +225,7 @@ def _parse(session: Session, line: int, values: list[str | None], settings: Sett
         raise InvalidInput("transaction_id is empty or longer than 100 characters")
     received = _date(time)
     _check_day(time, received, closed)
-    currency = (currency or "CNY").upper()
-    minor = parse_amount(amount, currency)
+    currency, minor = _money(amount, currency)
     if code not in funds:
         funds[code] = session.scalar(select(Fund).where(Fund.code == code))
     fund = funds[code]

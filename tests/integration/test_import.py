@@ -124,6 +124,23 @@ def test_stated_count_and_total_must_match_before_anything_is_written(db, elder)
     assert right.imported == 5
 
 
+def test_the_stated_total_is_the_whole_files_even_when_some_rows_are_rejected(db, elder,
+                                                                             tmp_path):
+    """expect_rows counts every row of the file; expect_total sums every amount that reads
+    (a row rejected for its fund, date or id still counts), so its message is true."""
+    path = write(tmp_path, "E-1,2026-09-09 10:00:00,5.00,张三,440304001,\n"
+                           "E-2,2026-09-09 10:00:00,7.00,李四,ELDER-440304001,\n"
+                           "E-3,1999-09-09 10:00:00,1.00,王五,440304001,\n"
+                           "E-4,2026-09-09 10:00:00,nothing,赵六,440304001,\n")
+    in_scope = Settings(expected_rows=4, expected_total=1_300,
+                        may_write=lambda fund: fund.code == "440304001")
+    report = import_donations(db, ACTOR, path, in_scope)
+    assert report.stopped is None, report.stopped
+    assert (report.imported, report.rejected_count, report.file_total) == (1, 3, {"CNY": 1_300})
+    wrong = import_donations(db, ACTOR, path, Settings(expected_total=500))
+    assert "CNY total is 13.00, not the 5.00 stated" in wrong.stopped
+
+
 def test_xlsx_files_are_read(db, elder, tmp_path):
     from openpyxl import Workbook
     book = Workbook(write_only=True)

@@ -23,7 +23,6 @@ from fundpool.auth import users as user_service
 from fundpool.auth.models import ROLES, ApiToken
 from fundpool.db import Database
 from fundpool.donations import importer
-from fundpool.donations.models import CHANNELS
 from fundpool.errors import FundpoolError, InvalidInput
 from fundpool.audit.query import AuditFilter
 from fundpool.exports import audit_export, ledger_export
@@ -241,7 +240,7 @@ def import_group() -> None:
 @import_group.command("donations")
 @click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--channel", default="internet_platform", show_default=True,
-              type=click.Choice(CHANNELS))
+              type=click.Choice(importer.IMPORT_CHANNELS))
 @click.option("--strict", is_flag=True, help="Import nothing if any row is bad.")
 @click.option("--expect-rows", type=int, help="Rows the file should have (like a bank batch).")
 @click.option("--expect-total", help="CNY total the file should add up to, e.g. 12345.67.")

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from fundpool.audit.log import Actor, record
 from fundpool.db import Database
 from fundpool.donations import staging
+from fundpool.donations.models import CHANNELS
 from fundpool.donations.rows import estimate_rows, read_rows
 from fundpool.donations.service import income_account, money_account
 from fundpool.errors import FundpoolError, InvalidInput
@@ -43,6 +44,9 @@ from fundpool.ledger.values import Line, NewEntry, Side
 REPORT_LIMIT = 10_000  # rejected and duplicate rows listed in a report, each
 PROGRESS_EVERY = 20_000
 ANONYMOUS = "匿名"
+#: A gift in kind needs what it is and how it was valued, which no platform file has:
+#: such gifts are recorded one by one.
+IMPORT_CHANNELS = tuple(channel for channel in CHANNELS if channel != "in_kind")
 _TIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M",
                  "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d")
 
@@ -84,6 +88,7 @@ class Report:
 def import_donations(db: Database, actor: Actor, path: Path, settings: Settings,
                      progress: Callable[[int, int], None] = lambda done, total: None) -> Report:
     """Check the whole file, then record its good rows; the report says what happened."""
+    check_channel(settings.channel)
     report = Report()
     with _import_session(db) as session:
         staging.create(session)
@@ -100,6 +105,14 @@ def import_donations(db: Database, actor: Actor, path: Path, settings: Settings,
             session.rollback()
     progress(report.rows, report.rows)
     return report
+
+
+def check_channel(channel: str) -> None:
+    """Every caller (API, console, CLI) checks the channel; this is the last guard."""
+    if channel not in IMPORT_CHANNELS:
+        raise InvalidInput(f"channel must be one of {', '.join(IMPORT_CHANNELS)} (gifts in "
+                           "kind are recorded one by one, with what they are and how they "
+                           "were valued)", "channel")
 
 
 def _read(session: Session, path: Path, progress: Callable[[int, int], None]) -> int:

@@ -2,6 +2,9 @@
 
 import io
 
+from sqlalchemy import select
+
+from fundpool.donations.models import Donation, ImportJob
 from tests.integration.test_import import SAMPLE
 
 
@@ -48,6 +51,19 @@ def test_bad_uploads_are_refused(client, shenzhen):
     assert response.status_code == 422
     assert response.json["errors"][0]["field"] == "channel"
     assert upload(client, shenzhen.headers("auditor"), b"x").status_code == 403
+
+
+def test_a_file_imported_as_gifts_in_kind_is_refused_like_a_single_gift_in_kind(
+        app, client, shenzhen, db):
+    """A single gift in kind needs what it is and how it was valued; a file has neither."""
+    refused = upload(client, shenzhen.headers("city_admin"), SAMPLE.read_bytes(),
+                     channel="in_kind")
+    finish(app)
+    assert refused.status_code == 422
+    assert refused.json["errors"][0]["field"] == "channel"
+    with db.sessions() as session:
+        assert session.scalars(select(ImportJob)).all() == []
+        assert session.scalars(select(Donation)).all() == []
 
 
 def test_a_file_with_bad_columns_fails_the_job_clearly(app, client, shenzhen):

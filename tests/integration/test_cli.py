@@ -170,6 +170,14 @@ def test_import_donations_from_the_command_line(run):
     assert "line 3: there is no fund 'ELDER-440304001'" in result.output
 
 
+def test_a_file_cannot_be_imported_as_gifts_in_kind(run):
+    """A gift in kind needs what it is and how it was valued; a platform file has neither."""
+    from tests.integration.test_import import SAMPLE
+    result = run("import", "donations", str(SAMPLE), "--channel", "in_kind")
+    assert result.exit_code == 2
+    assert "'in_kind' is not one of" in result.output
+
+
 def test_export_the_audit_log_from_the_command_line(run, tmp_path):
     run("db", "upgrade")
     run("pools", "import")

@@ -141,6 +141,13 @@ def test_the_stated_total_is_the_whole_files_even_when_some_rows_are_rejected(db
     assert "CNY total is 13.00, not the 5.00 stated" in wrong.stopped
 
 
+def test_a_file_is_never_imported_as_gifts_in_kind(db, elder):
+    with pytest.raises(InvalidInput, match="channel must be one of") as refused:
+        import_donations(db, ACTOR, SAMPLE, Settings(channel="in_kind"))
+    assert refused.value.field == "channel"
+    assert count(db) == 0
+
+
 def test_xlsx_files_are_read(db, elder, tmp_path):
     from openpyxl import Workbook
     book = Workbook(write_only=True)

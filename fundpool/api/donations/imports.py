@@ -14,7 +14,7 @@ from fundpool.api.spec import documents_errors
 from fundpool.api.uploads import display_name, save_upload
 from fundpool.auth.principal import require_role
 from fundpool.donations import jobs
-from fundpool.donations.models import CHANNELS
+from fundpool.donations.importer import IMPORT_CHANNELS
 from fundpool.ledger.money import parse_amount
 
 blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports",
@@ -23,7 +23,9 @@ blp = Blueprint("imports", __name__, url_prefix="/api/v1/imports",
 
 class ImportFormSchema(ma.Schema):
     channel = ma.fields.String(load_default="internet_platform",
-                               validate=ma.validate.OneOf(CHANNELS))
+                               validate=ma.validate.OneOf(IMPORT_CHANNELS), metadata={
+                                   "description": "not in_kind: gifts in kind are recorded "
+                                                  "one by one, with their valuation"})
     strict = ma.fields.Boolean(load_default=False)
     expect_rows = ma.fields.Integer(load_default=None, validate=ma.validate.Range(min=0))
     expect_total = Amount(load_default=None, metadata={"description": "CNY total stated"})

@@ -15,12 +15,11 @@ from fundpool.auth.principal import require_role
 from fundpool.console.blueprint import bp
 from fundpool.console.signin import signed_in, viewer
 from fundpool.donations import jobs
-from fundpool.donations.models import CHANNELS
+from fundpool.donations.importer import IMPORT_CHANNELS, check_channel
 from fundpool.errors import FundpoolError, InvalidInput
 from fundpool.ledger.money import parse_amount
 
 FINISHED = ("done", "stopped", "failed")
-IMPORT_CHANNELS = tuple(channel for channel in CHANNELS if channel != "in_kind")
 
 
 @bp.before_request
@@ -77,8 +76,7 @@ def _form(form, error):
 
 def _settings(who, form) -> jobs.Settings:
     channel = form.get("channel", "")
-    if channel not in IMPORT_CHANNELS:
-        raise InvalidInput(f"channel must be one of {', '.join(IMPORT_CHANNELS)}", "channel")
+    check_channel(channel)
     rows = form.get("expect_rows", "").strip()
     if rows and not rows.isdigit():
         raise InvalidInput("the stated number of rows is a whole number", "expect_rows")

@@ -6,7 +6,9 @@ from __future__ import annotations
 import re
 import unicodedata
 import uuid
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from flask import current_app
 from werkzeug.datastructures import FileStorage
@@ -26,6 +28,17 @@ def save_upload(upload: FileStorage, prefix: str = "") -> Path:
     path = folder / f"{prefix}{uuid.uuid4().hex}{suffix}"
     upload.save(path)
     return path
+
+
+@contextmanager
+def removed_on_failure(path: Path) -> Iterator[Path]:
+    """Delete a saved upload if what follows its saving fails before its job starts: no job
+    would ever delete it, and it holds donors' or residents' names."""
+    try:
+        yield path
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
 
 
 def display_name(upload: FileStorage) -> str:

@@ -73,3 +73,24 @@ def test_a_file_with_bad_columns_fails_the_job_clearly(app, client, shenzhen):
     job = client.get(f"/api/v1/imports/{started.json['id']}", headers=admin).json
     assert job["status"] == "failed"
     assert "lacks the column" in job["message"]
+
+
+def test_a_refused_upload_leaves_no_file_behind(app, client, shenzhen, db, monkeypatch):
+    """An upload holds donors' names; its job deletes it when it ends. A request refused
+    before a job starts must not leave it in the instance folder for good."""
+    from pathlib import Path
+
+    from fundpool.donations import jobs
+    folder = Path(app.instance_path) / "imports"
+    before = set(folder.glob("*")) if folder.exists() else set()
+    admin = shenzhen.headers("city_admin")
+    response = upload(client, admin, SAMPLE.read_bytes(), expect_total="611.981")
+    assert response.status_code == 422
+    assert response.json["errors"][0]["field"] == "expect_total"
+
+    def no_thread(*args):
+        raise RuntimeError("can't start new thread")
+    monkeypatch.setattr(jobs, "start_job", no_thread)
+    assert upload(client, admin, SAMPLE.read_bytes()).status_code == 500
+    after = set(folder.glob("*")) if folder.exists() else set()
+    assert after - before == set()

@@ -11,7 +11,7 @@ from flask_smorest.fields import Upload
 from fundpool.api.ledger.schemas import Amount
 from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
-from fundpool.api.uploads import display_name, save_upload
+from fundpool.api.uploads import display_name, removed_on_failure, save_upload
 from fundpool.auth.principal import require_role
 from fundpool.donations import jobs
 from fundpool.donations.importer import IMPORT_CHANNELS
@@ -73,21 +73,26 @@ class Imports(MethodView):
 
         Only funds in your subtree may receive its rows; the others are rejected in the report.
         """
-        require_role(principal(), "admin")
-        form = blp.ARGUMENTS_PARSER.parse(ImportFormSchema(), location="form")
-        upload = files["file"]
-        path = save_upload(upload)
         viewer = principal()
-        settings = jobs.settings_for(
-            viewer, form["channel"], form["strict"], form["expect_rows"],
-            None if form["expect_total"] is None else parse_amount(
-                form["expect_total"], "CNY", "expect_total"))
-        session = db_session()
-        job = jobs.queue_job(session, viewer, display_name(upload), settings)
-        session.commit()
-        worker = jobs.start_job(database(), viewer, job.id, path, settings)
+        require_role(viewer, "admin")
+        settings = _settings(viewer)  # every field checked before the file is saved
+        upload = files["file"]
+        with removed_on_failure(save_upload(upload)) as path:
+            session = db_session()
+            job = jobs.queue_job(session, viewer, display_name(upload), settings)
+            session.commit()
+            worker = jobs.start_job(database(), viewer, job.id, path, settings)
         current_app.extensions.setdefault("fundpool.import_threads", []).append(worker)
         return job
+
+
+def _settings(viewer) -> jobs.Settings:
+    """The import's settings from the form fields, or the first field at fault (422)."""
+    form = blp.ARGUMENTS_PARSER.parse(ImportFormSchema(), location="form")
+    total = form["expect_total"]
+    return jobs.settings_for(viewer, form["channel"], form["strict"], form["expect_rows"],
+                             None if total is None else parse_amount(total, "CNY",
+                                                                     "expect_total"))
 
 
 @blp.route("/<int:job_id>")

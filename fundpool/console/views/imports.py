@@ -10,7 +10,7 @@ from flask import current_app, jsonify, redirect, render_template, request, url_
 from flask_babel import gettext as _
 
 from fundpool.api.requests import database, db_session
-from fundpool.api.uploads import display_name, save_upload
+from fundpool.api.uploads import display_name, removed_on_failure, save_upload
 from fundpool.auth.principal import require_role
 from fundpool.console.blueprint import bp
 from fundpool.console.signin import signed_in, viewer
@@ -42,13 +42,14 @@ def new_import():
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise InvalidInput("choose a .csv or .xlsx file", "file")
-        path = save_upload(upload)
+        saved = save_upload(upload)
     except FundpoolError as error:
         return _form(form, error), 422
-    session = db_session()
-    job = jobs.queue_job(session, who, display_name(upload), settings)
-    session.commit()
-    worker = jobs.start_job(database(), who, job.id, path, settings)
+    with removed_on_failure(saved) as path:
+        session = db_session()
+        job = jobs.queue_job(session, who, display_name(upload), settings)
+        session.commit()
+        worker = jobs.start_job(database(), who, job.id, path, settings)
     current_app.extensions.setdefault("fundpool.import_threads", []).append(worker)
     return redirect(url_for("console.import_job", job_id=job.id))
 

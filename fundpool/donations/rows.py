@@ -46,7 +46,8 @@ DONATIONS = Columns(REQUIRED, OPTIONAL, FIELDS, ALIASES)
 
 def read_rows(path: Path, columns: Columns = DONATIONS) -> Iterator[tuple[int, tuple[str, ...]]]:
     """(line number, values in ``columns.order``) pairs for every non-blank row; the header
-    is line 1. Values are as the file has them (not stripped); a missing one is ""."""
+    is line 1, and a row's line is the one it starts on. Values are as the file has them
+    (not stripped); a missing one is ""."""
     if path.suffix.lower() == ".xlsx":
         yield from _xlsx(path, columns)
     else:
@@ -104,15 +105,24 @@ def _csv(path: Path, columns: Columns) -> Iterator[tuple[int, tuple[str, ...]]]:
         except UnicodeDecodeError:
             raise InvalidInput("the file is neither UTF-8 nor GBK text", "file") from None
         try:
-            for values in reader:
+            for start, values in _records(reader):
                 if values and any(values):
-                    yield reader.line_num, pick(values)
+                    yield start, pick(values)
         except UnicodeDecodeError as exc:
             raise InvalidInput(f"the file has bytes that are not {encoding} text near byte "
                                f"{exc.start}", "file") from None
         except csv.Error as exc:
             raise InvalidInput(f"line {reader.line_num} is not valid CSV: {exc}", "file") \
                 from None
+
+
+def _records(reader) -> Iterator[tuple[int, list[str]]]:
+    """(line it starts on, values) for every record: a quoted cell may span lines, and a
+    row is reported where it starts, as a spreadsheet numbers it, not where it ends."""
+    ended = reader.line_num
+    for values in reader:
+        yield ended + 1, values
+        ended = reader.line_num
 
 
 def _without_nul(lines: Iterator[str]) -> Iterator[str]:

@@ -106,6 +106,16 @@ def test_bad_rows_are_reported_by_line_and_the_rest_imported(db, elder, tmp_path
     assert report.duplicates == [(6, "transaction B-1 appears earlier in the file")]
 
 
+def test_a_row_with_a_multi_line_cell_is_reported_at_the_line_it_starts_on(db, elder,
+                                                                           tmp_path):
+    """The header is line 1; M-1 starts on line 2 and ends on 3; M-2 is on line 4."""
+    path = write(tmp_path, 'M-1,2026-09-09 10:00:00,5.001,张三,440304001,"99公益日\n助老"\n'
+                           "M-2,2026-09-09 10:00:00,bad,李四,440304001,\n"
+                           '"M-\r\n3",2026-09-09 10:00:00,5.00,王五,NOPE,\n')
+    report = import_donations(db, ACTOR, path, Settings())
+    assert [line for line, _ in report.rejected] == [2, 4, 5]
+
+
 def test_strict_mode_imports_nothing_if_any_row_is_bad(db, elder, tmp_path):
     path = write(tmp_path, "S-1,2026-09-09 10:00:00,5.00,a,440304001,\n"
                            "S-2,2026-09-09 10:00:00,-5.00,b,440304001,\n")

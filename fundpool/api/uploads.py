@@ -26,6 +26,7 @@ def save_upload(upload: FileStorage, prefix: str = "") -> Path:
     folder = Path(current_app.instance_path) / "imports"
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{prefix}{uuid.uuid4().hex}{suffix}"
+    upload.stream.seek(0)  # from its start, even when a retried request saves it again
     upload.save(path)
     return path
 

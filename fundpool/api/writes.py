@@ -5,14 +5,19 @@ the same transaction as the write, *before* the write: a concurrent duplicate
 waits on that row, then finds the first request's stored response and replays
 it. So a retried request creates nothing twice, even when both copies arrive at
 once. The same key with a different body is refused (422).
+
+A write whose effect reaches beyond the transaction (an import's background job, which
+must see its committed job row) hands that effect to ``after_commit``: it runs once the
+request's transaction has committed, never for a replay or a rolled-back attempt.
 """
 
 from __future__ import annotations
 
 import hashlib
 from functools import wraps
+from typing import Callable
 
-from flask import Response, request
+from flask import Response, g, request
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DBAPIError
@@ -45,7 +50,34 @@ _ANSWER = update(_KEYS).where(_KEYS.c.id == bindparam("claim_id")).values(
     status_code=bindparam("status_code"), body=bindparam("body"))
 
 
-def unit_of_work(blp):
+def body_fingerprint() -> bytes:
+    """What a key's request is: method, path and body (a JSON body, held in memory anyway)."""
+    return b"%s %s\n%s" % (request.method.encode(), request.path.encode(), request.get_data())
+
+
+def upload_fingerprint() -> bytes:
+    """What a multipart upload's request is, without holding the upload in memory (it may
+    be hundreds of megabytes): method, path, the form fields, and each file's name and the
+    SHA-256 of its content, read in chunks."""
+    digest = hashlib.sha256(b"%s %s\n" % (request.method.encode(), request.path.encode()))
+    for name, value in sorted(request.form.items(multi=True)):
+        digest.update(repr(("form", name, value)).encode())
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        content = hashlib.sha256()
+        for chunk in iter(lambda: upload.stream.read(1 << 20), b""):
+            content.update(chunk)
+        upload.stream.seek(0)
+        digest.update(repr(("file", name, upload.filename, content.hexdigest())).encode())
+    return digest.digest()
+
+
+def after_commit(action: Callable[[], None], otherwise: Callable[[], None] = lambda: None) -> None:
+    """Run ``action`` once this request's transaction has committed, or ``otherwise`` if it
+    does not (an error, or an attempt rolled back to be retried); never for a replay."""
+    g.fundpool_after_commit.append((action, otherwise))
+
+
+def unit_of_work(blp, fingerprint: Callable[[], bytes] = body_fingerprint):
     def decorate(view):
         view = blp.doc(parameters=[HEADER_DOC])(view)
 
@@ -53,7 +85,7 @@ def unit_of_work(blp):
         def wrapper(*args, **kwargs):
             for _attempt in range(ATTEMPTS):
                 try:
-                    return _once(view, args, kwargs)
+                    return _settled(view, args, kwargs, fingerprint)
                 except DBAPIError as exc:
                     db_session().rollback()
                     if not _transient(exc):
@@ -64,7 +96,21 @@ def unit_of_work(blp):
     return decorate
 
 
-def _once(view, args, kwargs) -> Response:
+def _settled(view, args, kwargs, fingerprint: Callable[[], bytes]) -> Response:
+    """One attempt, then what the view left for after its commit (``after_commit``)."""
+    g.fundpool_after_commit = pending = []
+    try:
+        response = _once(view, args, kwargs, fingerprint)
+    except BaseException:
+        for _action, otherwise in pending:
+            otherwise()
+        raise
+    for action, _otherwise in pending:
+        action()
+    return response
+
+
+def _once(view, args, kwargs, fingerprint: Callable[[], bytes]) -> Response:
     session = db_session()
     key = request.headers.get(HEADER)
     if key is None:
@@ -73,9 +119,7 @@ def _once(view, args, kwargs) -> Response:
         return response
     if not 1 <= len(key) <= 200 or not key.isprintable():
         raise InvalidInput("Idempotency-Key is 1 to 200 printable characters", HEADER)
-    fingerprint = hashlib.sha256(b"%s %s\n%s" % (request.method.encode(), request.path.encode(),
-                                                 request.get_data())).hexdigest()
-    claim = _claim(session, key, fingerprint)
+    claim = _claim(session, key, hashlib.sha256(fingerprint()).hexdigest())
     if isinstance(claim, Response):
         return claim
     response = view(*args, **kwargs)

@@ -94,3 +94,61 @@ def test_a_refused_upload_leaves_no_file_behind(app, client, shenzhen, db, monke
     assert upload(client, admin, SAMPLE.read_bytes()).status_code == 500
     after = set(folder.glob("*")) if folder.exists() else set()
     assert after - before == set()
+
+
+def test_an_upload_retried_with_the_same_idempotency_key_makes_one_job(app, client, shenzhen,
+                                                                      db):
+    """The job row is committed with the key's stored answer before its thread starts; the
+    retry replays that answer, starting nothing and leaving no file behind."""
+    from pathlib import Path
+    folder = Path(app.instance_path) / "imports"
+    before = set(folder.glob("*"))
+    headers = {**shenzhen.headers("city_admin"), "Idempotency-Key": "giving-day-upload-1"}
+    first = upload(client, headers, SAMPLE.read_bytes(), expect_rows=5)
+    finish(app)
+    second = upload(client, headers, SAMPLE.read_bytes(), expect_rows=5)
+    finish(app)
+    assert first.status_code == second.status_code == 202, second.json
+    assert second.json == first.json
+    assert second.headers.get("Idempotent-Replayed") == "true"
+    with db.sessions() as session:
+        assert session.scalars(select(ImportJob.status)).all() == ["done"]
+        assert len(session.scalars(select(Donation)).all()) == 3
+    assert set(folder.glob("*")) - before == set()
+    other_file = upload(client, headers, SAMPLE.read_bytes() + b"TX-6,2026-09-09 10:00:00,"
+                        b"1.00,,440304001,\n", expect_rows=5)
+    assert other_file.status_code == 422
+    assert other_file.json["errors"][0]["field"] == "Idempotency-Key"
+    other_form = upload(client, headers, SAMPLE.read_bytes(), expect_rows=6)
+    assert other_form.status_code == 422
+    assert set(folder.glob("*")) - before == set()
+
+
+def test_an_upload_whose_commit_is_retried_starts_one_job_on_its_whole_file(app, client,
+                                                                            shenzhen, db):
+    """A transient failure at the commit runs the request again: the first attempt's file
+    is removed and its job never starts; the retry saves the file from its start."""
+    from pathlib import Path
+
+    from sqlalchemy import event
+    from sqlalchemy.exc import OperationalError
+    from sqlalchemy.orm import Session
+    folder = Path(app.instance_path) / "imports"
+    before = set(folder.glob("*"))
+    failures = []
+
+    def locked_once(session):
+        if not failures and any(isinstance(o, ImportJob) for o in session.identity_map.values()):
+            failures.append(True)
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+    event.listen(Session, "before_commit", locked_once)
+    try:
+        started = upload(client, shenzhen.headers("city_admin"), SAMPLE.read_bytes())
+    finally:
+        event.remove(Session, "before_commit", locked_once)
+    finish(app)
+    assert (started.status_code, failures) == (202, [True]), started.json
+    with db.sessions() as session:
+        assert session.execute(select(ImportJob.id, ImportJob.status, ImportJob.imported)
+                               ).all() == [(started.json["id"], "done", 3)]
+    assert set(folder.glob("*")) - before == set()

@@ -12,6 +12,7 @@ from fundpool.api.ledger.schemas import Amount
 from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
 from fundpool.api.uploads import display_name, removed_on_failure, save_upload
+from fundpool.api.writes import after_commit, unit_of_work, upload_fingerprint
 from fundpool.auth.principal import require_role
 from fundpool.donations import jobs
 from fundpool.donations.importer import IMPORT_CHANNELS
@@ -65,6 +66,7 @@ def _allow_large_files() -> None:
 
 @blp.route("")
 class Imports(MethodView):
+    @unit_of_work(blp, fingerprint=upload_fingerprint)
     @blp.arguments(UploadSchema, location="files")
     @blp.response(202, ImportJobSchema)
     @documents_errors(blp, 403, 413)
@@ -72,18 +74,26 @@ class Imports(MethodView):
         """Upload a platform donations file; it is checked and imported in the background.
 
         Only funds in your subtree may receive its rows; the others are rejected in the report.
+        The same upload sent again with the same ``Idempotency-Key`` replays the first answer
+        (the same job) and imports nothing twice.
         """
         viewer = principal()
         require_role(viewer, "admin")
         settings = _settings(viewer)  # every field checked before the file is saved
         upload = files["file"]
         with removed_on_failure(save_upload(upload)) as path:
-            session = db_session()
-            job = jobs.queue_job(session, viewer, display_name(upload), settings)
-            session.commit()
-            worker = jobs.start_job(database(), viewer, job.id, path, settings)
-        current_app.extensions.setdefault("fundpool.import_threads", []).append(worker)
+            job = jobs.queue_job(db_session(), viewer, display_name(upload), settings)
+            # The job's thread must find its row committed, so it starts after the commit.
+            after_commit(lambda: _start(viewer, job.id, path, settings),
+                         otherwise=lambda: path.unlink(missing_ok=True))
         return job
+
+
+def _start(viewer, job_id: int, path, settings: jobs.Settings) -> None:
+    """Start the queued job; should that fail, no job will ever delete the file."""
+    with removed_on_failure(path):
+        worker = jobs.start_job(database(), viewer, job_id, path, settings)
+    current_app.extensions.setdefault("fundpool.import_threads", []).append(worker)
 
 
 def _settings(viewer) -> jobs.Settings:

@@ -130,6 +130,21 @@ def recorded(db: Database, run_id: int) -> str:
                 f"{counts[1]:,} needs, {counts[2]:,} shares{note}")
 
 
+def timed(phases: dict[str, float], name: str, work):
+    """``work`` wrapped to add its wall time to ``phases[name]``."""
+    def wrapper(*args, **kwargs):
+        began = time.perf_counter()
+        try:
+            return work(*args, **kwargs)
+        finally:
+            phases[name] = phases.get(name, 0.0) + time.perf_counter() - began
+    return wrapper
+
+
+def phases_of(phases: dict[str, float]) -> str:
+    return ", ".join(f"{name} {seconds:.1f} s" for name, seconds in phases.items())
+
+
 def run(url: str, proposals: int, workdir: str) -> bool:
     db = Database(make_engine(url))
     migrate.upgrade(db.engine)
@@ -149,25 +164,34 @@ def run(url: str, proposals: int, workdir: str) -> bool:
     print(f"read the inputs: {read:.1f} s ({len(inputs.needs):,} needs, "
           f"{len(inputs.proposals):,} proposals, {len(inputs.funds):,} funds with money)",
           flush=True)
-    began = time.perf_counter()
-    scheduled = runs.run_matching(db, ACTOR, on=matching_instances.ON, time_limit=TIME_LIMIT)
-    total = time.perf_counter() - began
-    print(f"scheduled run: {total:.1f} s in all; {recorded(db, scheduled)}", flush=True)
     with db.transaction() as session:
         _token, secret = create_token(session, ACTOR, name="bench", role="admin",
                                       pool_code=matching_instances.hierarchy()[0])
     app = create_app({"database_url": url, "secret_key": secrets.token_hex(16),
                       "log_level": "WARNING", "instance_folder": workdir})
-    began = time.perf_counter()
-    response = app.test_client().post(
-        "/api/v1/matching/runs", json={"on": matching_instances.ON.isoformat()},
-        headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "bench-run"})
-    api = time.perf_counter() - began
+    phases: dict[str, float] = {}
+    originals = runs.read_problem, runs._solve, runs._record
+    runs.read_problem, runs._solve, runs._record = (
+        timed(phases, name, work) for name, work in zip(("read", "solve", "record"), originals))
+    try:
+        began = time.perf_counter()
+        scheduled = runs.run_matching(db, ACTOR, on=matching_instances.ON, time_limit=TIME_LIMIT)
+        total = time.perf_counter() - began
+        print(f"scheduled run: {total:.1f} s in all ({phases_of(phases)}); "
+              f"{recorded(db, scheduled)}", flush=True)
+        phases.clear()
+        began = time.perf_counter()
+        response = app.test_client().post(
+            "/api/v1/matching/runs", json={"on": matching_instances.ON.isoformat()},
+            headers={"Authorization": f"Bearer {secret}", "Idempotency-Key": "bench-run"})
+        api = time.perf_counter() - began
+    finally:
+        runs.read_problem, runs._solve, runs._record = originals
     if response.status_code != 201:
         raise RuntimeError(f"the run answered {response.status_code}: {response.json}")
-    print(f"API run (POST /api/v1/matching/runs, in process): {api:.1f} s in all, "
-          f"{len(response.data) / 2**20:.1f} MiB answer; {recorded(db, response.json['id'])}",
-          flush=True)
+    print(f"API run (POST /api/v1/matching/runs, in process): {api:.1f} s in all "
+          f"({phases_of(phases)}), {len(response.data):,} bytes answer; "
+          f"{recorded(db, response.json['id'])}", flush=True)
     app.extensions["fundpool.db"].engine.dispose()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"peak memory of this process: {peak:.0f} MiB")

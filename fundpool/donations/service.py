@@ -90,6 +90,12 @@ class NewDonation:
     #: Set for a gift designated for a named recipient (受托代理): not income, paid on later.
     pass_through: PassThrough | None = None
 
+    def __post_init__(self) -> None:
+        """A reference pasted with spaces around it is the same transaction: stored trimmed,
+        as the importer and the console store it, so the platform file finds it a duplicate
+        instead of recording the gift twice."""
+        object.__setattr__(self, "channel_ref", self.channel_ref.strip())
+
 
 @dataclass(frozen=True, slots=True)
 class Recorded:

@@ -358,3 +358,20 @@ def test_a_job_reports_progress_where_it_can_and_never_waits_on_its_own_lock(db,
         done = session.get(ImportJob, job_id)
         assert (done.status, done.imported, done.rows_done) == ("done", 300, 300)
     assert not path.exists()  # the upload held donors' names; the report keeps what it needs
+
+
+def test_a_gift_recorded_by_hand_with_a_pasted_reference_is_a_duplicate_for_the_file(
+        client, shenzhen, db, tmp_path):
+    """POST /donations stores the reference trimmed, as the importer reads it."""
+    admin = shenzhen.headers("street_admin")
+    donor = client.post("/api/v1/donors", headers=admin,
+                        json={"kind": "enterprise", "name": "某企业"}).json
+    by_hand = client.post("/api/v1/donations", headers=admin, json={
+        "donor_id": donor["id"], "fund": "440304001", "amount": "5000.00",
+        "channel": "internet_platform", "channel_ref": " TX202609090000001 ",  # pasted
+        "received_date": "2026-09-09", "issue_receipt": False})
+    assert by_hand.status_code == 201, by_hand.json
+    assert by_hand.json["channel_ref"] == "TX202609090000001"
+    path = write(tmp_path, "TX202609090000001,2026-09-09 08:15:00,5000.00,某企业,440304001,\n")
+    report = import_donations(db, ACTOR, path, Settings())
+    assert (report.imported, len(report.duplicates), count(db)) == (0, 1, 1)

@@ -80,12 +80,13 @@ def register_book(session: Session, actor: Actor, pool: Pool, code: str, first: 
             raise InvalidInput("a 票据号码 is 10 digits", field)
     if int(first) > int(last):
         raise InvalidInput("the range ends before it starts", "last_number")
+    _registering(session, code)
     overlapping = session.scalar(select(ReceiptBook.id).where(
         ReceiptBook.code == code, ReceiptBook.first_number <= int(last),
         ReceiptBook.last_number >= int(first)))
     if overlapping is not None:
-        raise Conflict(f"numbers {first}–{last} of {code} overlap a book already registered",
-                       "first_number")
+        raise Conflict("numbers {first}–{last} of {code} overlap a book already registered",
+                       "first_number", first=first, last=last, code=code)
     book = ReceiptBook(pool_id=pool.id, code=code, first_number=int(first),
                        last_number=int(last), next_number=int(first))
     session.add(book)
@@ -96,6 +97,16 @@ def register_book(session: Session, actor: Actor, pool: Pool, code: str, first: 
     record(session, actor, "receipt_book.register", "receipt_book", book.id, code=code,
            first=first, last=last, pool_code=pool.code)
     return book
+
+
+def _registering(session: Session, code: str) -> None:
+    """Registrations of one 票据代码 take turns until their commit (an advisory lock on
+    PostgreSQL; SQLite has a single writer anyway). Otherwise two overlapping books
+    registered at once would each find no overlap in the other's uncommitted row, both
+    be kept, and the same official number could be issued twice."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:key))"),
+                        {"key": f"fundpool.receipt_book:{code}"})
 
 
 def take_receipt(session: Session, pool_id: int, donation_id: int, amount: int,

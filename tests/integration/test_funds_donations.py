@@ -3,7 +3,7 @@
 from datetime import date, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from fundpool.audit.log import Actor
 from fundpool.donations import receipts, service
@@ -197,6 +197,53 @@ def test_receipts_stay_gapless_under_concurrent_donations(db, elder):
         numbers = sorted(session.scalars(select(Receipt.number)).all())
     assert len(made) == 30
     assert numbers == list(range(1, 31))
+
+
+@pytest.mark.postgres
+def test_overlapping_books_registered_at_once_are_not_both_kept(db, shenzhen):
+    """The second registration waits for the first's commit, then finds the overlap."""
+    from threading import Event, Thread
+    first_in, second_done, release = Event(), Event(), Event()
+    outcome = {}
+
+    def register(name, pool, first, last, ready=None):
+        if ready is not None:
+            ready.wait(10)
+        try:
+            with db.transaction() as session:
+                receipts.register_book(session, ACTOR, get_pool(session, pool), "44030099",
+                                       first, last)
+                if name == "first":
+                    first_in.set()
+                    release.wait(10)          # uncommitted while the other registers
+            outcome[name] = "ok"
+        except Conflict as exc:
+            outcome[name] = exc.message
+        finally:
+            if name == "second":
+                second_done.set()
+
+    threads = [Thread(target=register, args=("first", STREET, "0000000001", "0000000100")),
+               Thread(target=register, args=("second", "440304002", "0000000050",
+                                             "0000000150", first_in))]
+    for thread in threads:
+        thread.start()
+    first_in.wait(10)
+    # Let the first commit once the second is either done or waiting for its turn.
+    while not second_done.wait(0.01) and not _waiting_for_a_lock(db):
+        pass
+    release.set()
+    for thread in threads:
+        thread.join(30)
+    assert outcome == {"first": "ok", "second": "numbers 0000000050–0000000150 of 44030099 "
+                                                "overlap a book already registered"}
+
+
+def _waiting_for_a_lock(db) -> bool:
+    with db.engine.connect() as connection:
+        return bool(connection.scalar(text(
+            "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+            "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")))
 
 
 def test_a_gift_in_kind_posts_goods_and_needs_its_description(db, elder):

@@ -13,17 +13,16 @@ import re
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, InvalidInput, NotFound
+from fundpool.funds.closing import close_books
 from fundpool.funds.models import CATEGORIES, FUND_KINDS, Fund
 from fundpool.ledger.chart import open_fund_accounts
-from fundpool.ledger.locking import lock
-from fundpool.ledger.models import Account
 from fundpool.ledger.money import check_minor
 from fundpool.paging import Page, keyset_page
 from fundpool.pools.codes import in_subtree
@@ -152,20 +151,13 @@ def update_restriction(session: Session, actor: Actor, code: str, rule: Restrict
 
 
 def close_fund(session: Session, actor: Actor, code: str) -> Fund:
-    """Close a fund whose accounts are all at zero (move its money out first, as an entry)."""
+    """Close a fund that holds nothing any more (closing.py says what that means: its
+    money moved out, its income and net assets stay as history)."""
     fund = get_fund(session, code, "code", lock=True)
     if fund.kind == "general":
         raise Conflict("a pool's general fund closes with its pool", "code")
     if not fund.is_open:
         raise Conflict(f"fund {code} is already closed", "code")
-    codes = session.scalars(select(Account.code).where(Account.fund_id == fund.id)).all()
-    locked = lock(session, codes)  # no posting can slip in between the check and the close
-    with_money = next((a.code for a in locked.values() if a.balance or a.pending), None)
-    if with_money:
-        raise Conflict(f"fund {code} still has money in {with_money}; allocate it elsewhere "
-                       "first", "code")
-    fund.closed_at = utcnow()
-    session.execute(update(Account).where(Account.fund_id == fund.id)
-                    .values(closed_at=fund.closed_at))
+    close_books(session, fund, utcnow())
     record(session, actor, "fund.close", "fund", code)
     return fund

@@ -11,7 +11,8 @@ Guarantees, on SQLite and PostgreSQL alike:
   all of it lands, or none of it (an error names the entry: ``entries.<i>.…`` in a batch);
 - an entry dated inside a closed period is refused (checked after the insert, so a
   period closing concurrently cannot let one slip in); the year-end close's own
-  entries alone go into the closed December it closes (year_end.py).
+  entries alone go into the closed December it closes (year_end.py), and into the
+  accounts of a fund closed during the year, whose income it still closes into net assets.
 How the rows reach the database is storage.py's business.
 """
 
@@ -87,7 +88,9 @@ def post_entry(session: Session, actor: Actor, new: NewEntry, links: Links = Lin
 def post_batch(session: Session, actor: Actor, entries: Sequence[NewEntry], *,
                into_closed_periods: bool = False) -> list[PostedEntry]:
     """``into_closed_periods`` is for the year-end close alone (year_end.py): it closes the
-    year's months itself, under a lock, and its entries are dated in the last of them."""
+    year's months itself, under a lock, and its entries are dated in the last of them. It
+    also reaches closed accounts: a fund closes once its money is gone, but the income it
+    had that year must still go into its net assets (funds/closing.py)."""
     return _post(session, actor, [(new, Links()) for new in entries],
                  prefix=lambda index: f"entries.{index}.", check_periods=not into_closed_periods)
 
@@ -100,7 +103,7 @@ def _post(session: Session, actor: Actor, items: list[tuple[NewEntry, Links]],
     accounts, ids = storage.lock_and_number(
         session, codes + [code for _, links in items for code in links.releases], len(items))
     for index, (new, links) in enumerate(items):
-        check_entry(new, accounts, prefix(index))
+        check_entry(new, accounts, prefix(index), closed_ok=not check_periods)
         apply_balances(new, accounts, links.releases, prefix(index))
     recorded_at = utcnow()
     posted = [_chain(entry_id, new, links, recorded_at, actor, accounts)
@@ -122,14 +125,16 @@ def check_entry_date(day: date, field: str = "effective_date") -> None:
                            "mistake", field, first=EARLIEST_DATE, day=day)
 
 
-def check_entry(new: NewEntry, accounts: dict[str, Locked], prefix: str = "") -> None:
-    """Accounts exist and are open, the date is not in the future, currencies balance."""
+def check_entry(new: NewEntry, accounts: dict[str, Locked], prefix: str = "",
+                closed_ok: bool = False) -> None:
+    """Accounts exist and are open (``closed_ok``: the year-end close), the date is not in
+    the future, currencies balance."""
     for index, line in enumerate(new.lines):
         account = accounts.get(line.account_code)
         if account is None:
             raise NotFound(f"there is no account {line.account_code}",
                            f"{prefix}postings.{index}.account")
-        if not account.is_open:
+        if not account.is_open and not closed_ok:
             raise Conflict(f"account {account.code} is closed",
                            f"{prefix}postings.{index}.account")
     check_entry_date(new.effective_date, f"{prefix}effective_date")

@@ -138,3 +138,27 @@ def test_a_donations_entry_is_corrected_by_refund_not_by_reversal(client, admin,
     assert response.headers["Content-Type"] == "application/problem+json"
     assert "correct it through the operation" in response.json["detail"]
     assert snapshot() == before
+
+
+def test_a_fund_whose_money_was_allocated_away_closes_and_keeps_its_history(client, shenzhen):
+    """Income (4101xx) and net assets (31xx) stay; only money and what is owed must be zero."""
+    admin = shenzhen.headers("street_admin")
+    fund = {"code": "COMM-440304001", "name": "南园社区基金", "kind": "community",
+            "pool_code": "440304001", "restricted": False}
+    assert client.post("/api/v1/funds", headers=admin, json=fund).status_code == 201
+    donor = client.post("/api/v1/donors", headers=admin,
+                        json={"kind": "individual", "name": "张三"}).json
+    assert client.post("/api/v1/donations", headers=admin, json={
+        "donor_id": donor["id"], "fund": fund["code"], "amount": "100.00",
+        "channel": "bank_transfer", "channel_ref": "CL-1", "received_date": "2026-11-20",
+        "issue_receipt": False}).status_code == 201
+    early = client.post(f"/api/v1/funds/{fund['code']}/close", headers=admin, json={})
+    assert early.status_code == 409
+    assert "COMM-440304001:1002:CNY (100.00 CNY)" in early.json["detail"]
+    assert client.post("/api/v1/allocations", headers=admin, json={
+        "source_fund": fund["code"], "target_fund": "440304001", "amount": "100.00",
+        "memo": "基金清算，余额转入街道资金池"}).status_code == 201
+    closed = client.post(f"/api/v1/funds/{fund['code']}/close", headers=admin, json={})
+    assert closed.status_code == 200, closed.json
+    shown = client.get(f"/api/v1/funds/{fund['code']}", headers=admin).json
+    assert shown["status"] == "closed"

@@ -9,7 +9,8 @@ from fundpool.audit.log import Actor
 from fundpool.audit.models import AuditEvent
 from fundpool.donations import service
 from fundpool.errors import Conflict, InvalidInput, PeriodClosed
-from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
+from fundpool.funds.allocation import allocate
+from fundpool.funds.service import NewFund, Restriction, close_fund, create_fund, get_fund
 from fundpool.ledger import periods, year_end
 from fundpool.ledger.accounts import open_currency
 from fundpool.ledger.models import Entry, Period
@@ -237,6 +238,25 @@ def test_a_year_with_nothing_of_its_own_closes_with_no_entry(db, shenzhen):
         assert figures(session, STREET, DEC31)[("CNY", "3101")] == 50_000
         assert session.scalar(select(func.count()).select_from(Period).where(
             Period.closed, Period.month.like(f"{YEAR}-%"))) == 12
+
+def test_a_fund_closed_during_the_year_still_closes_its_income_into_net_assets(db, shenzhen):
+    """Its money went to the street and it closed; its income is history the close moves."""
+    with db.transaction() as session:
+        create_fund(session, ACTOR, NewFund(code="COMM-440304001", name="南园社区基金",
+                                            kind="community", pool_code=STREET,
+                                            restricted=False))
+        donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "孙八"))
+        give(session, donor, "COMM-440304001", 40_000, "gone", day(3, 1))
+        allocate(session, ACTOR, get_fund(session, "COMM-440304001"), get_fund(session, STREET),
+                 40_000, "CNY", day(4, 1), "清算")
+        close_fund(session, ACTOR, "COMM-440304001")
+    assert close(db) == (YEAR, True)
+    with db.sessions() as session:
+        closed = figures(session, "COMM-440304001", DEC31)
+        assert closed[("CNY", "410101")] == 0 and closed[("CNY", "3101")] == 40_000
+        assert closed[("CNY", "1002")] == 0
+        assert verify(session).ok
+
 
 def test_a_close_that_does_not_check_is_refused_and_leaves_nothing(db, books, snapshot,
                                                                    monkeypatch):

@@ -110,7 +110,10 @@ class CloseFund(MethodView):
     @blp.response(200, FundSchema)
     @documents_errors(blp, 403, 404, 409)
     def post(self, code):
-        """Close a fund whose accounts are all at zero."""
+        """Close a fund that holds nothing any more.
+
+        Its money and what it owes (1002, 1009, 1201, 1701, 2601) must be at zero with nothing
+        held; its income and net assets stay as history. Then nothing more posts to it."""
         session = db_session()
         require_admin_of(principal(), service.get_fund(session, code, "code").pool.code, "code")
         return service.close_fund(session, principal().actor, code)

@@ -10,12 +10,14 @@ from dataclasses import dataclass
 
 from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from fundpool.audit.log import Actor, record
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, InvalidInput, NotFound
+from fundpool.funds.closing import close_books
 from fundpool.funds.general import create_general_fund
+from fundpool.funds.models import Fund
 from fundpool.paging import Page, keyset_page
 from fundpool.pools.codes import Level, check_code, check_placement, subtree_bounds
 from fundpool.pools.models import Pool
@@ -66,6 +68,9 @@ def create_pool(session: Session, actor: Actor, new: NewPool) -> Pool:
 
 
 def close_pool(session: Session, actor: Actor, code: str, reason: str | None = None) -> Pool:
+    """Close a pool once every pool below it is closed and none of its funds holds anything.
+    Its funds (its general fund 资金池 included) close with it, as a fund closes alone, so a
+    closed pool takes no more gifts or allocations."""
     pool = get_pool(session, code, lock=True, with_children=True)
     if not pool.is_open:
         raise Conflict(f"pool {code} is already closed", "code")
@@ -73,8 +78,16 @@ def close_pool(session: Session, actor: Actor, code: str, reason: str | None = N
     if open_child is not None:
         raise Conflict(f"pool {code} still has open pools below it (e.g. {open_child}); "
                        "close those first", "code")
-    pool.closed_at = utcnow()
-    record(session, actor, "pool.close", "pool", code, reason=reason)
+    now = utcnow()
+    funds = session.scalars(select(Fund).where(Fund.pool_id == pool.id, Fund.closed_at.is_(None))
+                            .order_by(Fund.id).with_for_update(of=Fund)
+                            .options(lazyload(Fund.pool))  # the pool is in hand, locked
+                            .execution_options(populate_existing=True)).all()
+    for fund in funds:
+        close_books(session, fund, now)
+    pool.closed_at = now
+    record(session, actor, "pool.close", "pool", code, reason=reason,
+           funds=[fund.code for fund in funds])
     return pool
 
 

@@ -30,7 +30,8 @@ def test_unknown_pool_is_404_naming_the_code(client, shenzhen):
     response = client.get("/api/v1/pools/440399", headers=shenzhen.headers("auditor"))
     assert response.status_code == 404
     assert response.content_type == "application/problem+json"
-    assert response.json["errors"] == [{"field": "code", "message": "there is no pool with code 440399"}]
+    assert response.json["errors"] == [{"field": "code",
+                                        "message": "there is no pool with code 440399"}]
 
 
 def test_list_filters_by_level_parent_and_subtree(client, shenzhen):
@@ -91,6 +92,54 @@ def test_closing_a_community_then_its_street(client, shenzhen, db):
     again = client.post("/api/v1/pools/440304001/close", headers=headers, json={})
     assert again.status_code == 409
     assert "already closed" in again.json["detail"]
+
+
+def _donate(client, headers, fund, ref, amount="100.00"):
+    donor = client.post("/api/v1/donors", headers=headers,
+                        json={"kind": "individual", "name": "张三"}).json
+    return client.post("/api/v1/donations", headers=headers, json={
+        "donor_id": donor["id"], "fund": fund, "amount": amount, "channel": "bank_transfer",
+        "channel_ref": ref, "received_date": "2026-11-20", "issue_receipt": False})
+
+
+def test_a_closed_pools_general_fund_takes_no_donation_or_allocation(client, shenzhen):
+    headers, community = shenzhen.headers("street_admin"), "440304001002"
+    assert _donate(client, headers, "440304001", "TO-STREET", "500.00").status_code == 201
+    assert client.post(f"/api/v1/pools/{community}/close", headers=headers,
+                       json={"reason": "撤并"}).status_code == 200
+    fund = client.get(f"/api/v1/funds/{community}", headers=headers).json
+    assert fund["status"] == "closed"
+    gift = _donate(client, headers, community, "CLOSED-1")
+    assert gift.status_code == 409, gift.json
+    assert gift.json["errors"][0]["field"] == "fund"
+    allocation = client.post("/api/v1/allocations", headers=headers, json={
+        "source_fund": "440304001", "target_fund": community, "amount": "100.00"})
+    assert allocation.status_code == 409, allocation.json
+    assert allocation.json["errors"][0]["field"] == "target_fund"
+
+
+def test_a_pool_whose_funds_still_hold_money_does_not_close(client, shenzhen):
+    headers, community = shenzhen.headers("street_admin"), "440304001002"
+    assert client.post("/api/v1/funds", headers=headers, json={
+        "code": "COMM-440304001002", "name": "社区基金", "kind": "community",
+        "pool_code": community, "restricted": False}).status_code == 201
+    assert _donate(client, headers, "COMM-440304001002", "KEEP-1").status_code == 201
+    refused = client.post(f"/api/v1/pools/{community}/close", headers=headers, json={})
+    assert refused.status_code == 409
+    assert "COMM-440304001002:1002:CNY (100.00 CNY)" in refused.json["detail"]
+    assert client.get(f"/api/v1/pools/{community}", headers=headers).json["status"] == "open"
+    assert client.post("/api/v1/allocations", headers=headers, json={
+        "source_fund": "COMM-440304001002", "target_fund": community,
+        "amount": "100.00"}).status_code == 201
+    assert client.post(f"/api/v1/pools/{community}/close", headers=headers,
+                       json={}).status_code == 409          # now in its general fund
+    assert client.post("/api/v1/allocations", headers=headers, json={
+        "source_fund": community, "target_fund": "440304001",
+        "amount": "100.00"}).status_code == 201
+    assert client.post(f"/api/v1/pools/{community}/close", headers=headers,
+                       json={}).status_code == 200
+    for code in (community, "COMM-440304001002"):
+        assert client.get(f"/api/v1/funds/{code}", headers=headers).json["status"] == "closed"
 
 
 def test_no_pool_can_be_created_under_a_closed_pool(client, shenzhen):

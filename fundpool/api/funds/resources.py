@@ -5,8 +5,14 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fundpool.api.funds.schemas import (FundCreateSchema, FundPageSchema, FundQuerySchema,
-                                        FundSchema, GrantSchema, RestrictionSchema)
+from fundpool.api.funds.schemas import (
+    FundCreateSchema,
+    FundPageSchema,
+    FundQuerySchema,
+    FundSchema,
+    GrantSchema,
+    RestrictionSchema,
+)
 from fundpool.api.ledger.scope import requested_range
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.requests import db_session, principal

@@ -14,8 +14,8 @@ from fundpool.api.pools.schemas import (
     PoolSchema,
 )
 from fundpool.api.requests import db_session, principal
-from fundpool.api.writes import unit_of_work
 from fundpool.api.spec import documents_errors
+from fundpool.api.writes import unit_of_work
 from fundpool.auth.principal import require_admin_of
 from fundpool.errors import Forbidden
 from fundpool.pools import service
@@ -76,7 +76,11 @@ class ClosePool(MethodView):
     @blp.response(200, PoolSchema)
     @documents_errors(blp, 403, 404, 409)
     def post(self, body, code):
-        """Close a pool (it is never deleted). Every pool below it must be closed first."""
+        """Close a pool (it is never deleted), and its funds with it.
+
+        Every pool below it must be closed first, and none of its funds may still hold money
+        or a hold (as for closing a fund). Its funds, its general fund included, then take no
+        more gifts or allocations."""
         require_admin_of(principal(), code, "code")
         session = db_session()
         return service.close_pool(session, principal().actor, code, body["reason"])

@@ -20,8 +20,11 @@ def get_account(session: Session, code: str, field: str = "account") -> Account:
 
 
 def open_currency(session: Session, actor: Actor, fund, currency: str) -> list[Account]:
-    """Open a fund's accounts in another currency (a donation in HKD stays in HKD)."""
+    """Open a fund's accounts in another currency (a donation in HKD stays in HKD). A closed
+    fund takes no new money, so it opens none."""
     check_currency(currency)
+    if not fund.is_open:
+        raise Conflict("fund {fund} is closed", "code", fund=fund.code)
     made = open_fund_accounts(session, fund, currency)
     if not made:
         raise Conflict(f"fund {fund.code} already keeps accounts in {currency}", "currency")

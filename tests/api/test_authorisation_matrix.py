@@ -162,6 +162,8 @@ def ops(ids) -> list[Op]:
         Op("POST", "/api/v1/funds", None, "write", {"code": "NEW-IN", "name": "新基金",
                                                      "kind": "special", "pool_code": INSIDE,
                                                      "restricted": False}),
+        Op("POST", f"/api/v1/funds/{f_in}/currencies", f"/api/v1/funds/{f_out}/currencies",
+           "write", {"currency": "USD"}),
         Op("PUT", f"/api/v1/funds/{f_in}/restriction", f"/api/v1/funds/{f_out}/restriction",
            "write", {"categories": ["elderly_in_difficulty"]}),
         Op("POST", f"/api/v1/funds/{f_in}/grants", f"/api/v1/funds/{f_out}/grants", "write",

@@ -162,3 +162,44 @@ def test_a_fund_whose_money_was_allocated_away_closes_and_keeps_its_history(clie
     assert closed.status_code == 200, closed.json
     shown = client.get(f"/api/v1/funds/{fund['code']}", headers=admin).json
     assert shown["status"] == "closed"
+
+
+def test_a_special_fund_opens_in_hkd_and_takes_a_hkd_gift(client, shenzhen):
+    admin = shenzhen.headers("street_admin")
+    assert client.post("/api/v1/funds", headers=admin, json={
+        "code": "HK-440304001", "name": "南园街道港澳同胞助学基金", "kind": "special",
+        "pool_code": "440304001", "restricted": False}).status_code == 201
+    donor = client.post("/api/v1/donors", headers=admin,
+                        json={"kind": "individual", "name": "陈先生"}).json
+    gift = {"donor_id": donor["id"], "fund": "HK-440304001", "amount": "1000.00",
+            "currency": "HKD", "channel": "bank_transfer", "channel_ref": "HSBC-1",
+            "received_date": "2026-11-20", "issue_receipt": False}
+    refused = client.post("/api/v1/donations", headers=admin, json=gift)
+    assert refused.status_code == 422 and "keeps no HKD accounts" in refused.json["detail"]
+    outsider = client.post("/api/v1/funds/HK-440304001/currencies",
+                           headers=shenzhen.headers("other_street_admin"), json={"currency": "HKD"})
+    assert outsider.status_code == 403
+    opened = client.post("/api/v1/funds/HK-440304001/currencies", headers=admin,
+                         json={"currency": "HKD"})
+    assert opened.status_code == 201, opened.json
+    assert "HK-440304001:1002:HKD" in {account["code"] for account in opened.json}
+    again = client.post("/api/v1/funds/HK-440304001/currencies", headers=admin,
+                        json={"currency": "HKD"})
+    assert again.status_code == 409 and again.json["errors"][0]["field"] == "currency"
+    assert client.post("/api/v1/donations", headers=admin, json=gift).status_code == 201
+    assert client.post("/api/v1/funds/NOPE-1/currencies", headers=admin,
+                       json={"currency": "HKD"}).status_code == 404
+
+
+def test_a_closed_fund_opens_no_other_currency(client, shenzhen):
+    admin = shenzhen.headers("street_admin")
+    assert client.post("/api/v1/funds", headers=admin, json={
+        "code": "GONE-440304001", "name": "已结束基金", "kind": "special",
+        "pool_code": "440304001", "restricted": False}).status_code == 201
+    assert client.post("/api/v1/funds/GONE-440304001/close", headers=admin,
+                       json={}).status_code == 200
+    response = client.post("/api/v1/funds/GONE-440304001/currencies", headers=admin,
+                           json={"currency": "USD"})
+    assert response.status_code == 409
+    assert response.json["errors"] == [{"field": "code",
+                                        "message": "fund GONE-440304001 is closed"}]

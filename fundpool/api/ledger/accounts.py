@@ -5,9 +5,15 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
-from fundpool.api.ledger.schemas import (AccountPageSchema, AccountQuerySchema, AccountSchema,
-                                         AsOfSchema, BalanceAsOfSchema, CurrencySchema)
-from fundpool.api.ledger.scope import require_readable, requested_range
+from fundpool.api.ledger.schemas import (
+    AccountPageSchema,
+    AccountQuerySchema,
+    AccountSchema,
+    AsOfSchema,
+    BalanceAsOfSchema,
+    CurrencySchema,
+)
+from fundpool.api.ledger.scope import requested_range, require_readable
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.requests import db_session, principal
 from fundpool.api.spec import documents_errors
@@ -78,3 +84,20 @@ class PoolCurrencies(MethodView):
         get_pool(session, code)
         return open_currency(session, principal().actor, get_fund(session, code, "code"),
                              body["currency"])
+
+
+@blp.route("/funds/<string:code>/currencies")
+class FundCurrencies(MethodView):
+    @unit_of_work(blp)
+    @blp.arguments(CurrencySchema)
+    @blp.response(201, AccountSchema(many=True))
+    @documents_errors(blp, 403, 404, 409)
+    def post(self, body, code):
+        """Open a fund's accounts in another currency (HKD, USD, JPY), for gifts in it.
+
+        Admins of the fund's pool subtree; the fund must be open. A pool's general fund can
+        be opened here too (its code is the pool's)."""
+        session = db_session()
+        fund = get_fund(session, code, "code")
+        require_admin_of(principal(), fund.pool.code, "code")
+        return open_currency(session, principal().actor, fund, body["currency"])

@@ -22,6 +22,13 @@ class FundpoolError(Exception):
         super().__init__(self.message)
         self.field = field
 
+    def naming(self, field: str) -> FundpoolError:
+        """This refusal, blaming the caller's own field: a ledger error names the entry's
+        (``postings``, ``effective_date``), which the request that made the entry does not
+        have; the function that built the entry knows which of its inputs that was."""
+        self.field = field
+        return self
+
 
 class InvalidInput(FundpoolError):
     """The request is well-formed but breaks a rule of the domain."""

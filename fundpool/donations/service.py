@@ -26,7 +26,7 @@ from fundpool.donations.models import (
 )
 from fundpool.donations.pass_through import PassThrough
 from fundpool.donations.receipts import take_receipt, void_receipt
-from fundpool.errors import Conflict, InvalidInput, NotFound
+from fundpool.errors import Conflict, InsufficientFunds, InvalidInput, NotFound, PeriodClosed
 from fundpool.funds.models import Fund
 from fundpool.ledger.chart import account_code
 from fundpool.ledger.models import Account
@@ -157,9 +157,13 @@ def record_donation(session: Session, actor: Actor, new: NewDonation) -> Recorde
     else:
         lines = pass_through.receiving_lines(new.fund, new.currency, new.amount)
         metadata = {"recipient": designation.recipient}
-    entry = post_entry(session, actor, NewEntry(
-        kind="donation", effective_date=new.received_date, memo=new.purpose[:500],
-        external_ref=f"{new.channel}:{new.channel_ref}"[:100], metadata=metadata, lines=lines))
+    try:
+        entry = post_entry(session, actor, NewEntry(
+            kind="donation", effective_date=new.received_date, memo=new.purpose[:500],
+            external_ref=f"{new.channel}:{new.channel_ref}"[:100], metadata=metadata,
+            lines=lines))
+    except PeriodClosed as exc:  # the entry's date is the gift's
+        raise exc.naming("received_date") from None
     try:
         donation = session.scalars(_INSERT, _row(new, designation, entry.id)).one()
     except IntegrityError:
@@ -270,10 +274,13 @@ def refund(session: Session, actor: Actor, donation_id: int, amount: int, reason
         lines = (Line(income_account(fund, donation.currency), Side.DEBIT, amount),
                  Line(money_account(fund, donation.channel, donation.currency), Side.CREDIT,
                       amount))
-    entry = post_entry(session, actor, NewEntry(
-        kind="refund", effective_date=today(),
-        memo=f"refund of donation {donation.id}: {reason}"[:500],
-        external_ref=f"{donation.channel}:{donation.channel_ref}"[:100], lines=lines))
+    try:
+        entry = post_entry(session, actor, NewEntry(
+            kind="refund", effective_date=today(),
+            memo=f"refund of donation {donation.id}: {reason}"[:500],
+            external_ref=f"{donation.channel}:{donation.channel_ref}"[:100], lines=lines))
+    except InsufficientFunds as exc:  # the fund has spent or moved the money meanwhile
+        raise exc.naming("amount") from None
     donation.refunded += amount
     current = donation.receipt
     if current is not None:

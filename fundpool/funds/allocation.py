@@ -15,7 +15,7 @@ from sqlalchemy import ColumnElement, Select, or_, select
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
-from fundpool.errors import Conflict, InvalidInput
+from fundpool.errors import Conflict, InsufficientFunds, InvalidInput, NotFound
 from fundpool.funds.models import Allocation, Fund
 from fundpool.ledger.chart import account_code
 from fundpool.ledger.posting import post_entry
@@ -33,11 +33,18 @@ def allocate(session: Session, actor: Actor, source: Fund, target: Fund, amount:
             raise Conflict(f"fund {fund.code} is closed", field)
     if source.restricted:
         _check_keeps_restriction(source, target)
-    entry = post_entry(session, actor, NewEntry(
-        kind="return" if direction == "up" else "allocation", effective_date=effective_date,
-        memo=memo or f"{source.code} → {target.code}",
-        lines=(Line(account_code(target.code, "1002", currency), Side.DEBIT, amount),
-               Line(account_code(source.code, "1002", currency), Side.CREDIT, amount))))
+    try:
+        entry = post_entry(session, actor, NewEntry(
+            kind="return" if direction == "up" else "allocation", effective_date=effective_date,
+            memo=memo or f"{source.code} → {target.code}",
+            lines=(Line(account_code(target.code, "1002", currency), Side.DEBIT, amount),
+                   Line(account_code(source.code, "1002", currency), Side.CREDIT, amount))))
+    except InsufficientFunds as exc:
+        raise exc.naming("amount") from None
+    except NotFound as exc:  # line 0 is the target's bank account, line 1 the source's
+        fund = target if exc.field == "postings.0.account" else source
+        raise InvalidInput("fund {fund} keeps no {currency} accounts; open them first",
+                           "currency", fund=fund.code, currency=currency) from None
     allocation = Allocation(source_fund_id=source.id, target_fund_id=target.id, amount=amount,
                             currency=currency, direction=direction, memo=memo, entry_id=entry.id)
     session.add(allocation)

@@ -45,6 +45,16 @@ def test_the_sender_can_never_go_below_zero(client, funded, snapshot):
     response = allocate(client, funded, DISTRICT, STREET, "10000.01")
     assert response.status_code == 409
     assert response.json["type"] == "urn:fundpool:problem:insufficient-funds"
+    assert [e["field"] for e in response.json["errors"]] == ["amount"]
+    assert snapshot() == before
+
+
+def test_a_currency_the_funds_do_not_keep_is_422_on_currency(client, shenzhen, funded, snapshot):
+    before = snapshot()
+    response = allocate(client, funded, DISTRICT, STREET, "1.00", currency="USD")
+    assert response.status_code == 422, response.json
+    assert response.json["errors"] == [{"field": "currency", "message":
+                                        "fund 440304001 keeps no USD accounts; open them first"}]
     assert snapshot() == before
 
 

@@ -203,3 +203,38 @@ def test_a_closed_fund_opens_no_other_currency(client, shenzhen):
     assert response.status_code == 409
     assert response.json["errors"] == [{"field": "code",
                                         "message": "fund GONE-440304001 is closed"}]
+
+
+def test_a_refund_the_fund_can_no_longer_pay_is_409_on_amount(client, shenzhen, snapshot):
+    admin = shenzhen.headers("district_admin")
+    donor = client.post("/api/v1/donors", headers=admin,
+                        json={"kind": "individual", "name": "张三"}).json
+    gift = client.post("/api/v1/donations", headers=admin, json={
+        "donor_id": donor["id"], "fund": "440304", "amount": "100.00",
+        "channel": "bank_transfer", "channel_ref": "R-1", "received_date": "2026-11-20",
+        "issue_receipt": False}).json
+    assert client.post("/api/v1/allocations", headers=admin, json={
+        "source_fund": "440304", "target_fund": STREET, "amount": "100.00"}).status_code == 201
+    before = snapshot()
+    response = client.post(f"/api/v1/donations/{gift['id']}/refund", headers=admin,
+                           json={"amount": "10.00", "reason": "捐赠人要求"})
+    assert response.status_code == 409
+    assert [e["field"] for e in response.json["errors"]] == ["amount"]
+    assert snapshot() == before
+
+
+def test_a_gift_dated_in_a_closed_month_is_409_on_received_date(client, shenzhen, snapshot):
+    admin = shenzhen.headers("district_admin")
+    assert client.post("/api/v1/periods/2026-08/close", headers=shenzhen.headers("city_admin"),
+                       json={}).status_code == 200
+    donor = client.post("/api/v1/donors", headers=admin,
+                        json={"kind": "individual", "name": "张三"}).json
+    before = snapshot()
+    response = client.post("/api/v1/donations", headers=admin, json={
+        "donor_id": donor["id"], "fund": "440304", "amount": "100.00",
+        "channel": "bank_transfer", "channel_ref": "P-1", "received_date": "2026-08-15",
+        "issue_receipt": False})
+    assert response.status_code == 409
+    assert response.json["type"] == "urn:fundpool:problem:period-closed"
+    assert [e["field"] for e in response.json["errors"]] == ["received_date"]
+    assert snapshot() == before

@@ -75,7 +75,8 @@ def approve(session: Session, actor: Actor, match_id: int) -> RunMatch:
     for status in ("matched", "funded"):
         proposals.transition(session, actor, proposal, status)
     for row in match.needs:
-        needs.change_status(session, actor, row.need_id, "matched", f"match {match.id}")
+        needs.change_status(session, actor, row.need_id, "matched", f"match {match.id}",
+                            by_match=match.id)
     hold = grants.hold_grant(
         session, actor, [Portion(share.fund, share.amount) for share in match.shares],
         memo=f"{proposal.title} (proposal {proposal.id}, match {match.id})"[:500])
@@ -119,7 +120,8 @@ def complete(session: Session, actor: Actor, match_id: int) -> RunMatch:
     proposal = proposals.get_proposal(session, match.proposal_id, lock=True)
     proposals.transition(session, actor, proposal, "completed")
     for row in match.needs:
-        needs.change_status(session, actor, row.need_id, "served", f"match {match.id}")
+        needs.change_status(session, actor, row.need_id, "served", f"match {match.id}",
+                            by_match=match.id)
     _decide(session, actor, match, "completed")
     return match
 
@@ -198,7 +200,8 @@ def _lapse(session: Session, actor: Actor, match: RunMatch, reason: str) -> None
     proposal = proposals.get_proposal(session, match.proposal_id, lock=True)
     proposals.transition(session, actor, proposal, "expired", reason)
     for row in match.needs:
-        needs.change_status(session, actor, row.need_id, "open", f"match {match.id}: {reason}")
+        needs.change_status(session, actor, row.need_id, "open", f"match {match.id}: {reason}",
+                            by_match=match.id)
     match.rejection_reason = reason[:500]
     _decide(session, actor, match, "cancelled")
 

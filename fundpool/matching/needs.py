@@ -27,6 +27,7 @@ from fundpool.ledger.posting import today
 from fundpool.ledger.queries import CodeRange
 from fundpool.matching.lifecycle import Graph, check_transition
 from fundpool.matching.models import URGENCIES, Need
+from fundpool.matching.run_models import RunMatch, RunMatchNeed
 from fundpool.paging import Page, keyset_page
 from fundpool.pools.codes import Level
 from fundpool.pools.models import Pool
@@ -126,6 +127,12 @@ def get_need(session: Session, need_id: int, field: str = "need_id", lock: bool 
     return need
 
 
+def holding_grant(session: Session, need_id: int) -> int | None:
+    """The approved match (a grant still being paid) that serves the need, if any."""
+    return session.scalar(select(RunMatch.id).join(RunMatchNeed).where(
+        RunMatchNeed.need_id == need_id, RunMatch.status == "approved"))
+
+
 def list_needs(session: Session, *, within: CodeRange | None = None, category: str | None = None,
                urgency: str | None = None, status: str | None = None,
                after: int | None = None, limit: int = 50) -> Page:
@@ -142,13 +149,22 @@ def list_needs(session: Session, *, within: CodeRange | None = None, category: s
 
 
 def change_status(session: Session, actor: Actor, need_id: int, to: str,
-                  reason: str | None = None, may_change: Callable[[Need], None] | None = None
-                  ) -> Need:
+                  reason: str | None = None, may_change: Callable[[Need], None] | None = None,
+                  by_match: int | None = None) -> Need:
     """Move a need along ``TRANSITIONS``; ``may_change`` (e.g. a scope check) sees the need
-    first. The row is locked, so two changes at once cannot both pass the check."""
+    first. The row is locked, so two changes at once cannot both pass the check.
+
+    A need held by a grant (an approved match) moves only with that grant: its approval,
+    completion or cancellation passes ``by_match``. Moved by anyone else, the grant could
+    no longer be completed or cancelled (its money stuck on hold), or a reopened need could
+    be granted twice."""
     need = get_need(session, need_id, lock=True)
     if may_change is not None:
         may_change(need)
+    grant = holding_grant(session, need.id)
+    if grant is not None and grant != by_match:
+        raise Conflict("need {need} belongs to match {match}, an approved grant; complete or "
+                       "cancel match {match} first", "need_id", need=need.id, match=grant)
     check_transition(TRANSITIONS, "need", need.id, need.status, to)
     before = need.status
     need.status, need.status_changed_at = to, utcnow()

@@ -95,7 +95,8 @@ class NeedStatus(MethodView):
     @documents_errors(blp, 403, 404, 409)
     def post(self, body, need_id):
         """Move a need along its status graph (open → matched → served → closed, open →
-        closed, matched → open); any other move is a 409 naming both statuses."""
+        closed, matched → open); any other move is a 409 naming both statuses. A need of an
+        approved grant moves only with its grant (complete or cancel the match): 409."""
         viewer = principal()
         require_role(viewer, "admin")
         return needs.change_status(

@@ -3,9 +3,11 @@
 - **Approve** (an admin whose subtree holds the proposal and every paying fund —
   ``pools_involved`` names them for the caller to check): the match must still be
   what its run saw (proposal in reserve with the same budget, every need open, every
-  fund open with its share available), else it is *stale* and refused. Then each
-  share is held on its fund (one hold, ``grants.hold_grant``), the proposal becomes
-  funded and its needs matched, all in the caller's transaction.
+  fund open with its share available and still allowed by the engine's rules to pay for
+  the proposal: categories, area, per-grant limit, validity not ended), else it is
+  *stale* and refused. Then each share is held on its fund (one hold,
+  ``grants.hold_grant``), the proposal becomes funded and its needs matched, all in the
+  caller's transaction.
 - **Reject** a proposed match, with a reason: nothing was held, nothing moves.
 - **Disburse** an instalment of an approved grant: split across the funds in
   proportion to what each still holds, to the fen (``split``), and paid by
@@ -34,9 +36,10 @@ from fundpool.ledger.balances import current
 from fundpool.ledger.models import Hold
 from fundpool.ledger.money import format_amount
 from fundpool.ledger.posting import today
-from fundpool.matching import grants, needs, proposals
+from fundpool.matching import eligibility, grants, needs, problem, proposals
 from fundpool.matching.grants import Instalment, Portion
-from fundpool.matching.run_models import RunMatch
+from fundpool.matching.inputs import as_candidate, as_payer
+from fundpool.matching.run_models import RunMatch, RunShare
 from fundpool.pools.models import Pool
 
 
@@ -172,22 +175,58 @@ def _locked(session: Session, match_id: int, expected: str, doing: str) -> RunMa
 
 def _still_current(session: Session, match: RunMatch, proposal) -> None:
     """Refuse a stale match: the world it was proposed for has changed."""
-    def stale(why: str) -> Conflict:
-        return Conflict(f"match {match.id} is stale: {why}; run matching again", "match_id")
     if proposal.status != "in_reserve":
-        raise stale(f"proposal {proposal.id} is {proposal.status}, not in reserve")
+        raise Conflict("match {match} is stale: proposal {proposal} is {status}, not in "
+                       "reserve; run matching again", "match_id", match=match.id,
+                       proposal=proposal.id, status=proposal.status)
     if proposal.budget != match.budget:
-        raise stale(f"proposal {proposal.id}'s budget changed")
+        raise Conflict("match {match} is stale: proposal {proposal}'s budget changed; run "
+                       "matching again", "match_id", match=match.id, proposal=proposal.id)
     for row in match.needs:
         if row.need.status != "open":
-            raise stale(f"need {row.need_id} is {row.need.status}")
+            raise Conflict("match {match} is stale: need {need} is {status}; run matching "
+                           "again", "match_id", match=match.id, need=row.need_id,
+                           status=row.need.status)
+    candidate = as_candidate(proposal)
     for share in match.shares:
-        if not share.fund.is_open:
-            raise stale(f"fund {share.fund.code} is closed")
-        available = current(session, grants.bank(share.fund)).available
-        if available < share.amount:
-            raise stale(f"fund {share.fund.code} has {format_amount(available, 'CNY')} CNY "
-                        f"available, its share is {format_amount(share.amount, 'CNY')}")
+        _may_still_pay(session, match, share, candidate)
+
+
+def _may_still_pay(session: Session, match: RunMatch, share: RunShare,
+                   candidate: problem.Proposal) -> None:
+    """Ask the engine's rules (``eligibility``) again of a paying fund as it is now: since
+    the run its money may have gone, or its restriction changed (categories, area,
+    validity, per-grant limit). The rules are the engine's; only the message is chosen
+    here, naming what changed. A fund whose validity starts later may still be held for
+    the grant (its instalments wait for that day, ``grants.pay_instalment``); one whose
+    validity has ended may not."""
+    fund = share.fund
+    if not fund.is_open:
+        raise Conflict("match {match} is stale: fund {fund} is closed; run matching again",
+                       "match_id", match=match.id, fund=fund.code)
+    available = current(session, grants.bank(fund)).available
+    payer = as_payer(fund, available)
+    if not eligibility.fund_covers(payer, candidate):
+        raise Conflict("match {match} is stale: the restriction of fund {fund} no longer "
+                       "allows proposal {proposal} (its categories or area); run matching "
+                       "again", "match_id", match=match.id, fund=fund.code,
+                       proposal=candidate.id)
+    if available < share.amount:
+        raise Conflict("match {match} is stale: fund {fund} has {available} CNY available, "
+                       "its share is {share}; run matching again", "match_id", match=match.id,
+                       fund=fund.code, available=format_amount(available, "CNY"),
+                       share=format_amount(share.amount, "CNY"))
+    if eligibility.cap(payer, candidate) < share.amount:  # money and budget cover the share
+        raise Conflict("match {match} is stale: fund {fund} now pays at most {limit} CNY per "
+                       "grant, its share is {share}; run matching again", "match_id",
+                       match=match.id, fund=fund.code,
+                       limit=format_amount(fund.per_grant_limit or 0, "CNY"),
+                       share=format_amount(share.amount, "CNY"))
+    first_day = max(today(), fund.valid_from or today())
+    if not eligibility.may_pay(payer, candidate, first_day):  # all else was asked above
+        raise Conflict("match {match} is stale: fund {fund} may pay only until {end}; run "
+                       "matching again", "match_id", match=match.id, fund=fund.code,
+                       end=fund.valid_to)
 
 
 def _release(session: Session, actor: Actor, match: RunMatch) -> None:

@@ -2,6 +2,8 @@
 
 Plain frozen values, each pool given as its path of codes from the city down, so the
 engine can be fed without a session (``fundpool.matching.problem`` has its shapes).
+``as_payer`` and ``as_candidate`` give one fund and one proposal the same shapes, so the
+engine's eligibility rules can be asked again of a single match (at approval).
 """
 
 from __future__ import annotations
@@ -12,6 +14,8 @@ from datetime import date
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
+from fundpool.funds.models import Fund
+from fundpool.matching import problem
 from fundpool.matching.models import Need, Proposal
 from fundpool.matching.proposals import pool_path
 from fundpool.pools.codes import Level
@@ -61,8 +65,29 @@ def load_inputs(session: Session, on: date) -> tuple[list[NeedInput], list[Propo
             [ProposalInput(
                 id=p.id, pool_path=pool_path(p.pool.code, p.pool.level_enum),
                 categories=frozenset(p.categories), area=frozenset(p.area_codes),
-                area_paths=tuple(pool_path(a.pool.code, a.pool.level_enum)
-                                 for a in sorted(p.areas, key=lambda a: a.pool.code)),
-                budget=p.budget, capacity=p.capacity, duration_days=p.duration_days,
+                area_paths=_area_paths(p), budget=p.budget, capacity=p.capacity,
+                duration_days=p.duration_days,
                 start_date=p.start_date, end_date=p.end_date, submitted_on=p.submitted_on)
              for p in proposals])
+
+
+def as_payer(fund: Fund, available: int) -> problem.Fund:
+    """A fund as the engine sees it, with ``available`` CNY fen (balance less holds)."""
+    return problem.Fund(
+        id=fund.id, code=fund.code, pool_path=pool_path(fund.pool.code, fund.pool.level_enum),
+        available=available, categories=frozenset(fund.categories or ()),
+        area=frozenset(fund.area_codes or ()), valid_from=fund.valid_from,
+        valid_to=fund.valid_to, per_grant_limit=fund.per_grant_limit)
+
+
+def as_candidate(proposal: Proposal) -> problem.Proposal:
+    """A proposal as the engine sees it."""
+    return problem.Proposal(
+        id=proposal.id, categories=frozenset(proposal.categories),
+        area=frozenset(proposal.area_codes), area_paths=_area_paths(proposal),
+        budget=proposal.budget, capacity=proposal.capacity, submitted_on=proposal.submitted_on)
+
+
+def _area_paths(proposal: Proposal) -> tuple[tuple[str, ...], ...]:
+    return tuple(pool_path(a.pool.code, a.pool.level_enum)
+                 for a in sorted(proposal.areas, key=lambda a: a.pool.code))

@@ -1,8 +1,14 @@
 """A grant over HTTP against the rest of the system: its needs, its funds' restrictions and
 the dates its instalments may carry. (Running, approving and paying: test_matching_api.)"""
 
+from datetime import timedelta
+
 import pytest
 
+from fundpool.donations import service
+from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
+from fundpool.ledger import holds
+from fundpool.ledger.posting import today
 from fundpool.matching import proposals
 from tests.api import test_matching_api as matching
 from tests.factories import ACTOR
@@ -75,3 +81,78 @@ def test_once_its_grant_is_cancelled_the_need_is_the_admins_again(client, scene)
     assert need_status(client, admin, need_id) == "open"
     assert move_need(client, admin, need_id, "closed").status_code == 200
     assert held(client, admin) == "0.00"
+
+
+ELDER = "ELDER-440304001"
+
+
+@pytest.fixture
+def elder_scene(db, scene):
+    """Besides the street's 3,000.00 (spent elsewhere first), a restricted elder-care fund
+    of the street with 5,000.00: the only money left for the project."""
+    with db.transaction() as session:
+        create_fund(session, ACTOR, NewFund(
+            code=ELDER, name="南园街道助老专项基金", kind="special", pool_code=STREET,
+            restricted=True, restriction=Restriction(categories=("elderly_in_difficulty",))))
+        donor = service.create_donor(session, ACTOR, service.NewDonor("enterprise", "招商银行"))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=get_fund(session, ELDER), amount=5_000_00, currency="CNY",
+            channel="bank_transfer", channel_ref="G-2", received_date=today(),
+            issue_receipt=False))
+        holds.create_hold(session, ACTOR, [holds.NewLeg(
+            f"{STREET}:1002:CNY", f"{STREET}:2209:CNY", 3_000_00)], kind="disbursement",
+            memo="另一项目")
+    return scene
+
+
+def elder_match(client, admin):
+    [match] = matching.run(client, admin)["matches"]
+    assert [(s["fund"], s["amount"]) for s in match["shares"]] == [(ELDER, "1200.00")]
+    return match
+
+
+@pytest.mark.parametrize("restriction, changed", [
+    ({"categories": ["children_in_difficulty"]},
+     f"the restriction of fund {ELDER} no longer allows proposal"),
+    ({"categories": ["elderly_in_difficulty"], "per_grant_limit": "500.00"},
+     f"fund {ELDER} now pays at most 500.00 CNY per grant, its share is 1200.00"),
+    ({"categories": ["elderly_in_difficulty"], "area_codes": ["440304001002"]},
+     f"the restriction of fund {ELDER} no longer allows proposal"),
+])
+def test_approval_refuses_a_fund_whose_restriction_no_longer_allows_the_match(
+        client, elder_scene, restriction, changed):
+    admin = elder_scene.headers("street_admin")
+    match = elder_match(client, admin)
+    put = client.put(f"/api/v1/funds/{ELDER}/restriction", headers=admin, json=restriction)
+    assert put.status_code == 200, put.json
+    refused = client.post(f"/api/v1/matching/matches/{match['id']}/approve", headers=admin)
+    assert refused.status_code == 409, refused.json
+    assert [e["field"] for e in refused.json["errors"]] == ["match_id"]
+    assert f"Match {match['id']} is stale: {changed}" in refused.json["detail"]
+    assert "run matching again" in refused.json["detail"]
+    assert client.get(f"/api/v1/accounts/{ELDER}:1002:CNY", headers=admin).json[
+        "pending"] == "0.00"
+    assert client.get(f"/api/v1/matching/matches/{match['id']}",
+                      headers=admin).json["status"] == "proposed"
+
+
+def test_approval_refuses_a_fund_whose_validity_has_ended(client, db, elder_scene):
+    admin = elder_scene.headers("street_admin")
+    match = elder_match(client, admin)
+    yesterday = today() - timedelta(days=1)
+    with db.transaction() as session:  # ended since the run (the API takes no past end)
+        get_fund(session, ELDER).valid_to = yesterday
+    refused = client.post(f"/api/v1/matching/matches/{match['id']}/approve", headers=admin)
+    assert refused.status_code == 409, refused.json
+    assert f"fund {ELDER} may pay only until {yesterday}" in refused.json["detail"]
+
+
+def test_approval_still_holds_a_fund_whose_restriction_still_allows_the_match(
+        client, elder_scene):
+    admin = elder_scene.headers("street_admin")
+    match = elder_match(client, admin)
+    put = client.put(f"/api/v1/funds/{ELDER}/restriction", headers=admin, json={
+        "categories": ["elderly_in_difficulty", "disability"], "per_grant_limit": "1200.00"})
+    assert put.status_code == 200, put.json
+    ok = client.post(f"/api/v1/matching/matches/{match['id']}/approve", headers=admin)
+    assert (ok.status_code, ok.json["held"]) == (200, "1200.00"), ok.json

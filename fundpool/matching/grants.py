@@ -2,7 +2,8 @@
 
 At approval each paying fund's share is held on its bank account (1002): one hold
 whose legs commit or void together, so the money stops counting as available but
-has not moved. Each instalment then posts, in the caller's transaction:
+has not moved. Each instalment, dated within the validity of every restricted fund it
+draws on (else InvalidInput on ``effective_date``), then posts, in the caller's transaction:
 
 1. the grant (kind ``grant``): Dr 5101 业务活动成本 of the fund / Cr 2209 其他应付款 of
    the fund's pool — the cost is recognised and owed to the project; for a
@@ -81,6 +82,9 @@ def pay_instalment(session: Session, actor: Actor, hold_id: int, amounts: list[i
                            "amounts")
     if not any(amounts):
         raise InvalidInput("an instalment pays something", "amounts")
+    for fund, amount in zip(funds, amounts):
+        if amount:
+            _check_valid_on(fund, effective_date)
     rest = [(fund, leg.amount - amount) for fund, leg, amount in zip(funds, hold.legs, amounts)]
     grant = post_entry(session, actor, NewEntry(
         kind="grant", effective_date=effective_date, memo=memo[:500],
@@ -90,6 +94,16 @@ def pay_instalment(session: Session, actor: Actor, hold_id: int, amounts: list[i
     left = [Portion(fund, amount) for fund, amount in rest if amount > 0]
     again = hold_grant(session, actor, left, hold.memo, hold.expires_at) if left else None
     return Instalment(grant, payment, again)
+
+
+def _check_valid_on(fund: Fund, day: date) -> None:
+    """A restricted fund spends only within its validity: the donor's restriction says when
+    the money may be used, and the run and the approval looked at other days (a run may be
+    asked for a later day; an instalment may be dated back)."""
+    if (fund.valid_from and day < fund.valid_from) or (fund.valid_to and day > fund.valid_to):
+        raise InvalidInput("fund {fund} may pay from {start} to {end}; {day} is outside",
+                           "effective_date", fund=fund.code, start=fund.valid_from or "…",
+                           end=fund.valid_to or "…", day=day)
 
 
 def _grant_lines(session: Session, fund: Fund, amount: int) -> list[Line]:

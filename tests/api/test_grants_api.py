@@ -156,3 +156,37 @@ def test_approval_still_holds_a_fund_whose_restriction_still_allows_the_match(
     assert put.status_code == 200, put.json
     ok = client.post(f"/api/v1/matching/matches/{match['id']}/approve", headers=admin)
     assert (ok.status_code, ok.json["held"]) == (200, "1200.00"), ok.json
+
+
+def test_restricted_money_is_not_paid_before_the_funds_validity_starts(client, elder_scene):
+    admin = elder_scene.headers("street_admin")
+    starts = today() + timedelta(days=10)
+    put = client.put(f"/api/v1/funds/{ELDER}/restriction", headers=admin, json={
+        "categories": ["elderly_in_difficulty"], "valid_from": starts.isoformat()})
+    assert put.status_code == 200, put.json
+    ran = client.post("/api/v1/matching/runs", headers=admin, json={"on": starts.isoformat()})
+    [match] = ran.json["matches"]
+    base = f"/api/v1/matching/matches/{match['id']}"
+    assert client.post(f"{base}/approve", headers=admin).status_code == 200  # held ahead
+    paid = client.post(f"{base}/disbursements", headers=admin, json={"amount": "1200.00"})
+    assert paid.status_code == 422, paid.json
+    assert [e["field"] for e in paid.json["errors"]] == ["effective_date"]
+    assert f"Fund {ELDER} may pay from {starts} to …; {today()} is outside" in \
+        paid.json["detail"]
+    bank = client.get(f"/api/v1/accounts/{ELDER}:1002:CNY", headers=admin).json
+    assert (bank["balance"], bank["pending"]) == ("5000.00", "1200.00")
+    assert client.get(base, headers=admin).json["paid"] == "0.00"
+
+
+def test_restricted_money_is_not_paid_after_the_funds_validity_ends(client, db, elder_scene):
+    admin = elder_scene.headers("street_admin")
+    match = elder_match(client, admin)
+    base = f"/api/v1/matching/matches/{match['id']}"
+    assert client.post(f"{base}/approve", headers=admin).status_code == 200
+    with db.transaction() as session:  # the restriction ended yesterday
+        get_fund(session, ELDER).valid_to = today() - timedelta(days=1)
+    paid = client.post(f"{base}/disbursements", headers=admin, json={"amount": "400.00"})
+    assert paid.status_code == 422, paid.json
+    assert [e["field"] for e in paid.json["errors"]] == ["effective_date"]
+    assert client.get(f"/api/v1/accounts/{ELDER}:1002:CNY", headers=admin).json[
+        "balance"] == "5000.00"

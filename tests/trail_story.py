@@ -24,14 +24,14 @@ community spends the 500.00 it received: 250.00 and 150.00 in the instalments, 1
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 
 from fundpool.donations import service
 from fundpool.funds.allocation import allocate
 from fundpool.funds.service import get_fund
-from fundpool.ledger.posting import today
+from fundpool.ledger.posting import LEDGER_TZ, today
 from fundpool.matching import approval, needs, proposals, runs
 from fundpool.matching.run_models import RunMatch
 from tests.factories import ACTOR
@@ -77,7 +77,9 @@ def build(db) -> Story:
         match_id = session.scalar(select(RunMatch.id).where(RunMatch.run_id == run_id))
     paid = []
     with db.transaction() as session:
-        approval.approve(session, ACTOR, match_id)
+        approval.approve(session, ACTOR, match_id)  # back then, before the first instalment
+        approval.get_match(session, match_id).decided_at = datetime.combine(
+            day(-6), time(9), LEDGER_TZ)
     for amount, offset, memo in ((1_000_00, -6, "第一期"), (600_00, -4, "第二期")):
         with db.transaction() as session:
             paid.append(approval.disburse(session, ACTOR, match_id, amount, day(offset),

@@ -9,9 +9,9 @@
   ``grants.hold_grant``), the proposal becomes funded and its needs matched, all in the
   caller's transaction.
 - **Reject** a proposed match, with a reason: nothing was held, nothing moves.
-- **Disburse** an instalment of an approved grant: split across the funds in
-  proportion to what each still holds, to the fen (``split``), and paid by
-  ``grants.pay_instalment``.
+- **Disburse** an instalment of an approved grant, dated no earlier than the approval:
+  split across the funds in proportion to what each still holds, to the fen (``split``),
+  and paid by ``grants.pay_instalment``.
 - **Complete**: what was not paid is released, the proposal is completed and its
   needs served. **Cancel** (or a lapse, when the hold expires): what is held is
   released, the proposal expires and its needs return to the register.
@@ -35,7 +35,7 @@ from fundpool.ledger import holds
 from fundpool.ledger.balances import current
 from fundpool.ledger.models import Hold
 from fundpool.ledger.money import format_amount
-from fundpool.ledger.posting import today
+from fundpool.ledger.posting import LEDGER_TZ, today
 from fundpool.matching import eligibility, grants, needs, problem, proposals
 from fundpool.matching.grants import Instalment, Portion
 from fundpool.matching.inputs import as_candidate, as_payer
@@ -104,16 +104,30 @@ def disburse(session: Session, actor: Actor, match_id: int, amount: int,
     if amount <= 0 or amount > left:
         raise InvalidInput("between 0.01 and {left} CNY of this grant is still to be paid",
                            "amount", left=format_amount(left, "CNY"))
+    day = effective_date or today()
+    _check_not_before_approval(match, day)
     hold = holds.get_hold(session, match.hold_id)
     amounts = split(amount, [leg.amount for leg in hold.legs])
     paid = grants.pay_instalment(
-        session, actor, hold.id, amounts, effective_date or today(),
+        session, actor, hold.id, amounts, day,
         memo or f"grant for proposal {match.proposal_id}, match {match.id}")
     match.paid += amount
     match.hold_id = paid.rest.id if paid.rest is not None else None
     record(session, actor, "grant.disburse", "run_match", match.id, amount=amount,
            grant_entry=paid.grant.id, payment_entry=paid.payment.id)
     return paid
+
+
+def _check_not_before_approval(match: RunMatch, day: date) -> None:
+    """An instalment is paid after its grant was approved, never dated before it: the money
+    was held only from that day, so an earlier date would pay out what the bank account may
+    not have had on that day's books (the no-overdraft rule broken in the past). The day of
+    approval is the ledger's business day (China Standard Time)."""
+    approved = match.decided_at.astimezone(LEDGER_TZ).date()
+    if day < approved:
+        raise InvalidInput("match {match} was approved on {approved}; an instalment cannot be "
+                           "dated earlier ({day})", "effective_date", match=match.id,
+                           approved=approved, day=day)
 
 
 def complete(session: Session, actor: Actor, match_id: int) -> RunMatch:

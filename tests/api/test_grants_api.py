@@ -190,3 +190,22 @@ def test_restricted_money_is_not_paid_after_the_funds_validity_ends(client, db, 
     assert [e["field"] for e in paid.json["errors"]] == ["effective_date"]
     assert client.get(f"/api/v1/accounts/{ELDER}:1002:CNY", headers=admin).json[
         "balance"] == "5000.00"
+
+
+def test_an_instalment_is_not_dated_before_its_grant_was_approved(client, scene):
+    admin = scene.headers("street_admin")
+    match = approved(client, admin)  # today, and the 3,000.00 was given today
+    base = f"/api/v1/matching/matches/{match['id']}"
+    before = today() - timedelta(days=60)
+    paid = client.post(f"{base}/disbursements", headers=admin,
+                       json={"amount": "1200.00", "effective_date": before.isoformat()})
+    assert paid.status_code == 422, paid.json
+    assert [e["field"] for e in paid.json["errors"]] == ["effective_date"]
+    assert f"was approved on {today()}; an instalment cannot be dated earlier ({before})" in \
+        paid.json["detail"]
+    then = client.get(f"/api/v1/accounts/{STREET}:1002:CNY/balance", headers=admin,
+                      query_string={"as_of": before.isoformat()}).json
+    assert then["balance"] == "0.00"
+    on_the_day = client.post(f"{base}/disbursements", headers=admin,
+                             json={"amount": "1200.00", "effective_date": today().isoformat()})
+    assert on_the_day.status_code == 201, on_the_day.json

@@ -2,14 +2,14 @@
 data; unknown pools, funds and projects are 404; bad years, months and quarters name the field."""
 
 import json
-from datetime import date
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from fundpool.donations import service
 from fundpool.funds.service import get_fund
-from fundpool.ledger.posting import today
+from fundpool.ledger.posting import LEDGER_TZ, today
 from fundpool.matching import approval, needs, proposals, runs
 from fundpool.matching.run_models import RunMatch
 from tests.factories import ACTOR
@@ -52,6 +52,7 @@ def scene(db, shenzhen):
         run = runs.run_now(session, ACTOR)
         [match] = session.scalars(select(RunMatch).where(RunMatch.run_id == run.id)).all()
         approval.approve(session, ACTOR, match.id)
+        match.decided_at = datetime(2026, 10, 15, 9, tzinfo=LEDGER_TZ)  # approved back then
         approval.disburse(session, ACTOR, match.id, 400_00, date(2026, 10, 15), "第一期")
     shenzhen.project, shenzhen.draft = proposal.id, draft.id
     return shenzhen

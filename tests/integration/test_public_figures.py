@@ -13,7 +13,7 @@ from fundpool.funds.allocation import allocate
 from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
 from fundpool.ledger.balances import current
 from fundpool.ledger.chart import open_fund_accounts
-from fundpool.ledger.posting import today
+from fundpool.ledger.posting import LEDGER_TZ, today
 from fundpool.ledger.year_end import close_year
 from fundpool.matching import approval, needs, proposals, runs
 from fundpool.matching.run_models import RunMatch
@@ -78,6 +78,7 @@ def scene(db, shenzhen):
         run = runs.run_now(session, ACTOR)
         [match] = session.scalars(select(RunMatch).where(RunMatch.run_id == run.id)).all()
         approval.approve(session, ACTOR, match.id)
+        match.decided_at = datetime(2026, 10, 15, 9, tzinfo=LEDGER_TZ)  # approved back then
         approval.disburse(session, ACTOR, match.id, 400_00, date(2026, 10, 15), "第一期")
         shares = {share.fund.code: share.amount for share in match.shares}
         return {"proposal": proposal.id, "match": match.id, "shares": shares}

@@ -166,8 +166,9 @@ class Disbursements(MethodView):
     def post(self, body, match_id):
         """Pay an instalment of an approved grant, shared across its funds in proportion to
         what each still holds: Dr 5101 / Cr 2209 (restrictions released), then the held
-        money out of the bank, Dr 2209 / Cr 1002. ``effective_date`` (default today) must lie
-        within the validity of every restricted fund paying (else 422)."""
+        money out of the bank, Dr 2209 / Cr 1002. ``effective_date`` (default today) must be no
+        earlier than the approval and lie within the validity of every restricted fund
+        paying (else 422)."""
         session = db_session()
         _decided(match_id)
         paid = approval.disburse(session, principal().actor, match_id,

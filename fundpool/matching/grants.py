@@ -9,8 +9,8 @@ draws on (else InvalidInput on ``effective_date``), then posts, in the caller's 
    the fund's pool — the cost is recognised and owed to the project; for a
    restricted fund also the release of its restriction, Dr 410102 / Cr 410101 (from
    the year's restricted income; what that no longer holds, from net assets,
-   Dr 3102 / Cr 3101), as 民间非营利组织会计制度 requires when restricted money is
-   spent on its purpose;
+   Dr 3102 / Cr 3101; never more than the two hold), as 民间非营利组织会计制度
+   requires when restricted money is spent on its purpose;
 2. the payment (kind ``disbursement``): the hold is committed for the instalment,
    Dr 2209 / Cr 1002, which releases the held amount as the money leaves the bank;
 3. a new hold for what is still to be paid, if anything.
@@ -107,20 +107,25 @@ def _check_valid_on(fund: Fund, day: date) -> None:
 
 
 def _grant_lines(session: Session, fund: Fund, amount: int) -> list[Line]:
+    """Dr 5101 / Cr 2209, and for a restricted fund the release of as much restriction as
+    the spending uses up — never more than the fund holds restricted: its restricted
+    income (410102) first, then its restricted net assets (3102, after a year-end). Money
+    that reached the fund by allocation was never restricted income of this fund, so it
+    releases nothing here; releasing it anyway would drive 3102 below zero and put money
+    that was never restricted into 3101."""
     lines = [Line(account_code(fund.code, "5101", CURRENCY), Side.DEBIT, amount),
              Line(payable(fund), Side.CREDIT, amount)]
     if not fund.restricted:
         return lines
-    income = account_code(fund.code, "410102", CURRENCY)
-    from_income = max(0, min(amount, current(session, income).balance))
-    if from_income:
-        lines += [Line(income, Side.DEBIT, from_income),
-                  Line(account_code(fund.code, "410101", CURRENCY), Side.CREDIT, from_income)]
-    if amount - from_income:
-        lines += [Line(account_code(fund.code, "3102", CURRENCY), Side.DEBIT,
-                       amount - from_income),
-                  Line(account_code(fund.code, "3101", CURRENCY), Side.CREDIT,
-                       amount - from_income)]
+    left = amount
+    for restricted, unrestricted in (("410102", "410101"), ("3102", "3101")):
+        held = account_code(fund.code, restricted, CURRENCY)
+        released = max(0, min(left, current(session, held).balance))
+        if released:
+            lines += [Line(held, Side.DEBIT, released),
+                      Line(account_code(fund.code, unrestricted, CURRENCY), Side.CREDIT,
+                           released)]
+            left -= released
     return lines
 
 

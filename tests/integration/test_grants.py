@@ -5,6 +5,7 @@ import pytest
 from fundpool.audit.log import Actor
 from fundpool.donations import service
 from fundpool.errors import InsufficientFunds, InvalidInput
+from fundpool.funds.allocation import allocate
 from fundpool.funds.service import NewFund, Restriction, create_fund, get_fund
 from fundpool.ledger import holds
 from fundpool.ledger.balances import current, recheck, totals_by_currency
@@ -110,4 +111,67 @@ def test_voiding_releases_what_is_left(db, funds):
     assert account(db, f"{STREET}:1002:CNY") == (300_000, 0)
     with db.sessions() as session:
         assert holds.get_hold(session, rest.id).status == "voided"
+    sound(db)
+
+
+COMMUNITY_ELDER = "ELDER-440304001001"
+
+
+def restricted_net(db, code):
+    """What the fund holds restricted: its restricted income and restricted net assets."""
+    return account(db, f"{code}:410102:CNY")[0] + account(db, f"{code}:3102:CNY")[0]
+
+
+def community_elder_fund(db, area=()):
+    with db.transaction() as session:
+        create_fund(session, ACTOR, NewFund(
+            code=COMMUNITY_ELDER, name="滨河社区助老基金", kind="community",
+            pool_code="440304001001", restricted=True,
+            restriction=Restriction(categories=("elderly_in_difficulty",), area_codes=area)))
+
+
+def send(db, source, amount):
+    with db.transaction() as session:
+        allocate(session, ACTOR, get_fund(session, source), get_fund(session, COMMUNITY_ELDER),
+                 amount, "CNY", today(), "拨付滨河社区助老基金")
+
+
+def test_a_grant_of_allocated_money_releases_no_restriction_the_fund_never_held(db, funds):
+    community_elder_fund(db)
+    send(db, STREET, 100_000)  # unrestricted money of the street's general fund
+    pay(db, held(db, [(COMMUNITY_ELDER, 100_000)]), [100_000])
+    assert account(db, f"{COMMUNITY_ELDER}:5101:CNY") == (100_000, 0)
+    assert account(db, f"{COMMUNITY_ELDER}:3102:CNY") == (0, 0)
+    assert account(db, f"{COMMUNITY_ELDER}:3101:CNY") == (0, 0)
+    assert restricted_net(db, COMMUNITY_ELDER) == 0
+    assert restricted_net(db, STREET) == 0
+    sound(db)
+
+
+def test_a_grant_releases_what_the_fund_holds_restricted_and_no_more(db, funds):
+    community_elder_fund(db)
+    with db.transaction() as session:
+        donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "张三"))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=get_fund(session, COMMUNITY_ELDER), amount=30_000,
+            currency="CNY", channel="bank_transfer", channel_ref="C-1", received_date=today(),
+            issue_receipt=False))
+    send(db, STREET, 70_000)
+    pay(db, held(db, [(COMMUNITY_ELDER, 100_000)]), [100_000])
+    assert account(db, f"{COMMUNITY_ELDER}:410101:CNY") == (30_000, 0)  # released: its 300.00
+    assert restricted_net(db, COMMUNITY_ELDER) == 0
+    assert account(db, f"{COMMUNITY_ELDER}:3102:CNY") == (0, 0)
+    assert account(db, f"{COMMUNITY_ELDER}:3101:CNY") == (0, 0)
+    sound(db)
+
+
+def test_restricted_money_allocated_down_and_spent_leaves_no_negative_restriction(db, funds):
+    """The street's elder fund sends restricted money to the community's elder fund (same
+    restriction, narrower area), which spends it. The receiving fund had no restricted
+    income, so it releases none (the sending fund still shows it: docs/grants.md)."""
+    community_elder_fund(db, area=("440304001001",))
+    send(db, ELDER, 100_000)
+    pay(db, held(db, [(COMMUNITY_ELDER, 100_000)]), [100_000])
+    assert restricted_net(db, COMMUNITY_ELDER) == 0
+    assert account(db, f"{COMMUNITY_ELDER}:3101:CNY") == (0, 0)
     sound(db)

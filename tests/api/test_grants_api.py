@@ -19,7 +19,7 @@ scene = matching.scene  # a crisis need in 滨河社区, a project for it, 3,000
 
 def approved(client, admin):
     """The one match of a run now, approved."""
-    [match] = matching.run(client, admin)["matches"]
+    [match] = matching.proposed(client, admin)
     response = client.post(f"/api/v1/matching/matches/{match['id']}/approve", headers=admin)
     assert response.status_code == 200, response.json
     return response.json
@@ -67,7 +67,7 @@ def test_a_reopened_need_cannot_be_granted_twice(client, db, scene):
             area_codes=(BINHE,), budget=900_00, capacity=10, duration_days=60))
         proposals.submit(session, ACTOR, proposal)
         proposals.review(session, ACTOR, proposal, accept=True)
-    assert matching.run(client, admin)["matches"] == []
+    assert matching.proposed(client, admin) == []
     assert held(client, admin) == "1200.00"
 
 
@@ -106,7 +106,7 @@ def elder_scene(db, scene):
 
 
 def elder_match(client, admin):
-    [match] = matching.run(client, admin)["matches"]
+    [match] = matching.proposed(client, admin)
     assert [(s["fund"], s["amount"]) for s in match["shares"]] == [(ELDER, "1200.00")]
     return match
 
@@ -165,7 +165,8 @@ def test_restricted_money_is_not_paid_before_the_funds_validity_starts(client, e
         "categories": ["elderly_in_difficulty"], "valid_from": starts.isoformat()})
     assert put.status_code == 200, put.json
     ran = client.post("/api/v1/matching/runs", headers=admin, json={"on": starts.isoformat()})
-    [match] = ran.json["matches"]
+    [match] = client.get(f"/api/v1/matching/runs/{ran.json['id']}/matches",
+                         headers=admin).json["items"]
     base = f"/api/v1/matching/matches/{match['id']}"
     assert client.post(f"{base}/approve", headers=admin).status_code == 200  # held ahead
     paid = client.post(f"{base}/disbursements", headers=admin, json={"amount": "1200.00"})

@@ -22,7 +22,7 @@ from fundpool.errors import Conflict, InvalidInput
 from fundpool.ledger.models import Period
 from fundpool.ledger.year_end_models import YearEnd
 
-_MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
+_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 
 
 def month_of(day: date) -> str:
@@ -83,5 +83,7 @@ def _set(session: Session, actor: Actor, month: str, *, closed: bool, reason: st
 
 
 def _check_month(month: str) -> None:
-    if not _MONTH.match(month):
+    """The whole string must be the month: ``$`` would let "2026-01\\n" through, a key
+    posting never looks up (and too long for PostgreSQL's VARCHAR(7))."""
+    if not _MONTH.fullmatch(month):
         raise InvalidInput(f"a period is a month written YYYY-MM, got {month!r}", "month")

@@ -228,3 +228,14 @@ def test_metadata_round_trips_and_still_verifies(client, shenzhen, admin):
     assert entry["external_ref"] == "BOC-20261126-7"
     assert entry["hash"] == response.json["hash"]
     assert client.get("/api/v1/verification", headers=shenzhen.headers("auditor")).json["ok"]
+
+
+def test_a_month_with_a_trailing_newline_is_refused_naming_it(client, shenzhen, admin):
+    """Python's ``$`` matches before a trailing newline: "2026-01\\n" must not close a
+    month that posting never looks up (on PostgreSQL it did not even fit the column)."""
+    city = shenzhen.headers("city_admin")
+    closed = client.post("/api/v1/periods/2026-01%0A/close", headers=city)
+    assert closed.status_code == 422, closed.json
+    assert closed.headers["Content-Type"] == "application/problem+json"
+    assert [e["field"] for e in closed.json["errors"]] == ["month"]
+    assert client.get("/api/v1/periods", headers=shenzhen.headers("auditor")).json == []

@@ -23,7 +23,7 @@ from fundpool.errors import Unauthenticated
 from fundpool.logs import request_id_var
 
 OPEN_BLUEPRINTS = {"health", "api-docs", "public", "console"}  # the console signs people in itself
-_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_REQUEST_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")  # fullmatch: "$" passes "x\n"
 access_log = logging.getLogger("fundpool.access")
 
 
@@ -92,7 +92,7 @@ def _teardown(exc) -> None:
 
 def _start() -> None:
     given = request.headers.get("X-Request-ID", "")
-    g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+    g.request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
     g.started = time.perf_counter()
     request_id_var.set(g.request_id)
 

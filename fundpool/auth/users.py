@@ -40,7 +40,7 @@ from fundpool.pools.models import Pool
 INVITE_DAYS = 7
 MAX_FAILURES = 5
 LOCK_MINUTES = 15
-LOGIN = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+LOGIN = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")  # fullmatch: "$" passes "x\n"
 WRONG = ("the sign-in name or password is wrong (after 5 wrong passwords an account waits "
          "15 minutes)")
 
@@ -254,7 +254,7 @@ def list_users(session: Session, viewer: Principal) -> list[User]:
 
 def normalise_login(login: str) -> str:
     login = login.strip().lower()
-    if not LOGIN.match(login):
+    if not LOGIN.fullmatch(login):
         raise InvalidInput("the sign-in name takes 2-64 letters, digits, '.', '_' or '-'",
                            "login")
     return login

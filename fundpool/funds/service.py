@@ -29,7 +29,7 @@ from fundpool.pools.codes import in_subtree
 from fundpool.pools.models import Pool
 from fundpool.pools.service import get_pool
 
-FUND_CODE = re.compile(r"^[A-Z][A-Z0-9-]{1,39}$")
+FUND_CODE = re.compile(r"[A-Z][A-Z0-9-]{1,39}\Z")  # \Z: "$" also passes "X\n"
 
 
 @dataclass(frozen=True, slots=True)

@@ -46,6 +46,14 @@ def test_request_id_is_echoed_or_made(client):
     assert len(made.headers["X-Request-ID"]) == 32
 
 
+def test_a_request_id_with_a_trailing_newline_is_replaced(client):
+    """``$`` matches before a trailing newline: such an id must not reach the logs and the
+    response header, which it would cut in two."""
+    made = client.get("/api/v1/health", environ_overrides={"HTTP_X_REQUEST_ID": "abc-123\n"})
+    assert made.status_code == 200
+    assert len(made.headers["X-Request-ID"]) == 32
+
+
 def test_problem_carries_the_request_id(client):
     response = client.get("/api/v1/pools", headers={"X-Request-ID": "trace-7"})
     assert response.json["request_id"] == "trace-7"

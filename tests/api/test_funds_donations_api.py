@@ -237,4 +237,15 @@ def test_a_gift_dated_in_a_closed_month_is_409_on_received_date(client, shenzhen
     assert response.status_code == 409
     assert response.json["type"] == "urn:fundpool:problem:period-closed"
     assert [e["field"] for e in response.json["errors"]] == ["received_date"]
+
+
+def test_a_fund_code_with_a_trailing_newline_is_refused(client, admin, snapshot):
+    """A fund code goes into account codes and the Beancount export's account names: ``$``
+    let a trailing newline through and broke the export."""
+    before = snapshot()
+    made = client.post("/api/v1/funds", headers=admin,
+                       json={**ELDER, "code": "ELDER-440304001\n"})
+    assert made.status_code == 422, made.json
+    assert made.content_type == "application/problem+json"
+    assert [e["field"] for e in made.json["errors"]] == ["code"]
     assert snapshot() == before

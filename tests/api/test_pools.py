@@ -76,6 +76,27 @@ def test_bad_list_queries_name_the_parameter(client, shenzhen, query, field):
     assert field in [error["field"] for error in response.json["errors"]]
 
 
+@pytest.mark.parametrize("body", [
+    {"code": "440304001003\n", "parent_code": "440304001"},
+    {"code": "440304001003", "parent_code": "440304001\n"},
+])
+def test_a_code_with_a_trailing_newline_is_refused_naming_it(client, shenzhen, body):
+    """A division code is digits only: a ``$`` pattern let a trailing newline through."""
+    response = client.post("/api/v1/pools", headers=shenzhen.headers("street_admin"),
+                           json={"name": "南园社区", "level": "community", **body})
+    assert response.status_code == 422, response.json
+    assert response.content_type == "application/problem+json"
+    assert [e["field"] for e in response.json["errors"]] == [
+        "code" if body["code"].endswith("\n") else "parent_code"]
+
+
+@pytest.mark.parametrize("query", ["parent=440304%0A", "within=440304%0A"])
+def test_a_list_filter_with_a_trailing_newline_is_refused(client, shenzhen, query):
+    response = client.get(f"/api/v1/pools?{query}", headers=shenzhen.headers("auditor"))
+    assert response.status_code == 422
+    assert [e["field"] for e in response.json["errors"]] == [query.split("=")[0]]
+
+
 def test_closing_a_community_then_its_street(client, shenzhen, db):
     headers = shenzhen.headers("street_admin")
     refused = client.post("/api/v1/pools/440304001/close", headers=headers, json={})

@@ -8,8 +8,20 @@ from fundpool.api.pagination import PageArgsSchema, page_schema
 from fundpool.pools.codes import Level
 
 LEVEL_CHOICES = [level.value for level in Level]
-CODE = ma.validate.Regexp(r"^\d{6}(\d{3}){0,2}$",
-                          error="a division code is 6, 9 or 12 digits")
+
+
+class WholeRegexp(ma.validate.Regexp):
+    """A Regexp the whole value must match. marshmallow's uses ``re.match``, and Python's
+    ``$`` also matches before a trailing newline ("440304\\n" passed); the pattern stays
+    ``^…$`` because the OpenAPI document publishes it, where it means what it says."""
+
+    def __call__(self, value):
+        if self.regex.fullmatch(value) is None:
+            raise ma.ValidationError(self._format_error(value))
+        return value
+
+
+CODE = WholeRegexp(r"^[0-9]{6}([0-9]{3}){0,2}$", error="a division code is 6, 9 or 12 digits")
 
 
 class PoolCreateSchema(ma.Schema):

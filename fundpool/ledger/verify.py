@@ -107,12 +107,23 @@ def _check_chains(session: Session, report: Report, wanted: dict[str, int]) -> d
     reached: dict[str, str] = {}
     walked = set()
     for account_id, group in groupby(rows, key=lambda r: r[0]):
-        account = accounts[account_id]
+        account = accounts.get(account_id)
+        if account is None:
+            _orphaned(account_id, group, report)
+            continue
         walked.add(account_id)
         _walk(account, group, wanted.get(account.code), reached, report)
     for account_id in accounts.keys() - walked:
         _walk(accounts[account_id], [], wanted.get(accounts[account_id].code), reached, report)
     return reached
+
+
+def _orphaned(account_id: int, rows, report: Report) -> None:
+    """Postings whose account row is gone (deleted with SQL, foreign keys off): there is no
+    head to compare with, and the damage must be reported, not crash the check."""
+    first_entry = min(entry_id for _, _, _, entry_id, _ in rows)
+    report.problems.append(Problem(first_entry, None, f"postings on account id {account_id}, "
+                                                      "which does not exist"))
 
 
 def _walk(account: Account, rows, wanted_seq: int | None, reached: dict[str, str],

@@ -1,9 +1,11 @@
 """Tamper evidence: rows changed, deleted or inserted with SQL are found and named."""
 
+import sqlite3
 from contextlib import contextmanager
 
 import pytest
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor
@@ -98,6 +100,24 @@ def test_an_inserted_posting_is_found(db, history):
                         f"side, 1, currency, effective_date, 99, chain_hash FROM postings "
                         f"WHERE entry_id = {history[0]} AND side = 'debit'")
     result = report(db)
+    assert result.first_problem.entry_id == history[0]
+
+
+def delete_account_row(db, code):
+    """As someone with database rights would: foreign keys do not stop them."""
+    if db.is_postgres:  # the replica role lifts the foreign keys too
+        behind_the_back(db, f"DELETE FROM accounts WHERE code = '{code}'")
+        return
+    # SQLite: a plain connection, as the sqlite3 shell opens one, enforces no foreign keys.
+    with sqlite3.connect(make_url(str(db.engine.url)).database) as conn:
+        conn.execute("DELETE FROM accounts WHERE code = ?", (code,))
+
+
+def test_a_deleted_account_row_is_reported_not_a_crash(db, history):
+    delete_account_row(db, bank(STREET))
+    result = report(db)
+    assert not result.ok
+    assert any("which does not exist" in p.message for p in result.problems)
     assert result.first_problem.entry_id == history[0]
 
 

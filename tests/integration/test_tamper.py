@@ -2,6 +2,7 @@
 
 import sqlite3
 from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import select, text
@@ -10,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor
 from fundpool.ledger import hashing
+from fundpool.ledger.balances import balance_as_of
 from fundpool.ledger.models import Account, Entry, Posting
 from fundpool.ledger.posting import post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
@@ -101,6 +103,25 @@ def test_an_inserted_posting_is_found(db, history):
                         f"WHERE entry_id = {history[0]} AND side = 'debit'")
     result = report(db)
     assert result.first_problem.entry_id == history[0]
+
+
+def test_a_changed_posting_date_names_its_entry(db, history):
+    """postings.effective_date is not in the entry hash, but every as-of report reads it."""
+    long_ago = (today() - timedelta(days=400)).isoformat()
+    yesterday = today() - timedelta(days=1)
+    with db.sessions() as session:
+        account = session.scalar(select(Account).where(Account.code == bank(STREET)))
+        before = balance_as_of(session, account, yesterday)
+    behind_the_back(db, f"UPDATE postings SET effective_date = '{long_ago}' "
+                        f"WHERE entry_id = {history[0]} AND side = 'debit'")
+    with db.sessions() as session:
+        account = session.scalar(select(Account).where(Account.code == bank(STREET)))
+        after = balance_as_of(session, account, yesterday)
+    assert (before, after) == (0, 10_000), "the tampering does change what reports show"
+    result = report(db)
+    assert not result.ok
+    assert result.first_problem.entry_id == history[0]
+    assert "date differs from its entry's" in result.first_problem.message
 
 
 def delete_account_row(db, code):

@@ -4,7 +4,10 @@ every balance, and compare against a checkpoint an auditor kept.
 What it proves: any entry or posting changed, deleted or inserted with SQL
 behind the service's back breaks an entry hash or an account chain (a deleted
 posting leaves a gap in its account's sequence), and is reported with the
-first entry concerned. What it cannot prove alone: someone holding both the
+first entry concerned. What is copied outside the hashes is compared with what
+is hashed: each posting's date with its entry's, its currency with its
+account's, and each account row's chart code and currency with its code, its
+type with the chart. What it cannot prove alone: someone holding both the
 database and this code can rewrite history and recompute every hash. A
 checkpoint (every account's chain head at a moment) kept outside the database
 closes that door for everything before it: the rewritten chains no longer
@@ -17,7 +20,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from itertools import groupby
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -25,6 +28,7 @@ from sqlalchemy.orm import Session
 from fundpool.db import utcnow
 from fundpool.ledger import hashing
 from fundpool.ledger.balances import Mismatch, recheck
+from fundpool.ledger.chart import BY_CODE
 from fundpool.ledger.models import GENESIS, Account, Entry, Posting
 
 BATCH = 5000
@@ -62,8 +66,11 @@ def verify(session: Session, checkpoint: dict[str, Any] | None = None) -> Report
     report = Report()
     _check_entries(session, report)
     _check_posting_dates(session, report)
+    _check_posting_currencies(session, report)
+    accounts = {a.id: a for a in session.scalars(select(Account))}
+    _check_accounts(accounts.values(), report)
     wanted = _checkpoint_seqs(checkpoint, report) if checkpoint is not None else {}
-    reached = _check_chains(session, report, wanted)
+    reached = _check_chains(session, report, wanted, accounts)
     report.mismatches = recheck(session)
     if checkpoint is not None and wanted:
         _compare(checkpoint, reached, report)
@@ -108,10 +115,49 @@ def _check_posting_dates(session: Session, report: Report) -> None:
                                                        "entry's"))
 
 
-def _check_chains(session: Session, report: Report, wanted: dict[str, int]) -> dict[str, str]:
+def _check_posting_currencies(session: Session, report: Report) -> None:
+    """Posting keeps each posting's currency its account's; the account row's currency is
+    not hashed, so one changed with SQL shows here (and in _check_accounts)."""
+    differing = session.execute(
+        select(Posting.entry_id, Account.code).join(Account, Account.id == Posting.account_id)
+        .where(Posting.currency != Account.currency)
+        .distinct().order_by(Posting.entry_id, Account.code))
+    for entry_id, code in differing:
+        report.problems.append(Problem(entry_id, code, "a posting's currency is not its "
+                                                       "account's"))
+
+
+def _check_accounts(accounts: Iterable[Account], report: Report) -> None:
+    """An account row is not hashed, but its chart code, type and currency decide how every
+    report reads its postings: they must agree with its code, which the entry hashes carry,
+    and with the chart."""
+    for account in sorted(accounts, key=lambda a: a.code):
+        for message in _disagreements(account):
+            report.problems.append(Problem(None, account.code, message))
+
+
+def _disagreements(account: Account) -> list[str]:
+    parts = account.code.rsplit(":", 2)
+    if len(parts) != 3:
+        return ["the account's code is not <fund>:<chart>:<currency>"]
+    found = []
+    _owner, chart_code, currency = parts
+    if (chart_code, currency) != (account.chart_code, account.currency):
+        found.append(f"the code says chart {chart_code} in {currency}, the row says chart "
+                     f"{account.chart_code} in {account.currency}")
+    item = BY_CODE.get(account.chart_code)
+    if item is None:
+        found.append(f"chart code {account.chart_code} is not in the chart of accounts")
+    elif item.type != account.type:
+        found.append(f"the account is of type {account.type}, but chart {item.code} is "
+                     f"{item.type}")
+    return found
+
+
+def _check_chains(session: Session, report: Report, wanted: dict[str, int],
+                  accounts: dict[int, Account]) -> dict[str, str]:
     """Walk each account's postings in sequence; return the chain hash reached at each
     wanted (account code → seq)."""
-    accounts = {a.id: a for a in session.scalars(select(Account))}
     report.accounts = len(accounts)
     rows = session.execute(
         select(Posting.account_id, Posting.account_seq, Posting.chain_hash, Posting.entry_id,

@@ -124,6 +124,32 @@ def test_a_changed_posting_date_names_its_entry(db, history):
     assert "date differs from its entry's" in result.first_problem.message
 
 
+def test_an_account_whose_currency_was_changed_is_found(db, history):
+    """The street's 290.00 yuan in the bank would read as 290.00 US dollars."""
+    behind_the_back(db, f"UPDATE accounts SET currency = 'USD' WHERE code = '{bank(STREET)}'")
+    result = report(db)
+    assert not result.ok
+    said = {(p.entry_id, p.account_code, p.message) for p in result.problems}
+    assert (None, bank(STREET), "the code says chart 1002 in CNY, the row says chart 1002 "
+                                "in USD") in said
+    assert (history[0], bank(STREET), "a posting's currency is not its account's") in said
+    assert result.first_problem.entry_id == history[0]
+
+
+def test_an_account_whose_chart_code_was_changed_is_found(db, history):
+    """The street's bank account would count as its 5101 costs in every report by chart."""
+    behind_the_back(db, f"UPDATE accounts SET chart_code = '5101' WHERE code = '{bank(STREET)}'")
+    messages = {p.message for p in report(db).problems if p.account_code == bank(STREET)}
+    assert messages == {"the code says chart 1002 in CNY, the row says chart 5101 in CNY",
+                        "the account is of type asset, but chart 5101 is expense"}
+
+
+def test_an_account_whose_type_was_changed_is_found(db, history):
+    behind_the_back(db, f"UPDATE accounts SET type = 'liability' WHERE code = '{bank(STREET)}'")
+    messages = {p.message for p in report(db).problems if p.account_code == bank(STREET)}
+    assert "the account is of type liability, but chart 1002 is asset" in messages
+
+
 def delete_account_row(db, code):
     """As someone with database rights would: foreign keys do not stop them."""
     if db.is_postgres:  # the replica role lifts the foreign keys too

@@ -1,17 +1,21 @@
 """Verification: recompute every entry hash, walk every account's chain, recheck
 every balance, and compare against a checkpoint an auditor kept.
 
-What it proves: any entry or posting changed, deleted or inserted with SQL
-behind the service's back breaks an entry hash or an account chain (a deleted
-posting leaves a gap in its account's sequence), and is reported with the
-first entry concerned. What is copied outside the hashes is compared with what
-is hashed: each posting's date with its entry's, its currency with its
-account's, and each account row's chart code and currency with its code, its
-type with the chart. What it cannot prove alone: someone holding both the
-database and this code can rewrite history and recompute every hash. A
-checkpoint (every account's chain head at a moment) kept outside the database
-closes that door for everything before it: the rewritten chains no longer
-reach the heads the auditor holds.
+What it proves: an entry or posting changed or inserted with SQL behind the
+service's back breaks an entry hash or an account chain, and a deleted one
+leaves a gap in its account's sequence when a later posting of that account
+remains; each is reported with the first entry concerned. What is copied
+outside the hashes is compared with what is hashed: each posting's date with
+its entry's, its currency with its account's, and each account row's chart
+code and currency with its code, its type with the chart.
+
+What it cannot prove alone: that an account's newest postings were not deleted
+with the account row wound back to the previous head (plain SQL: the previous
+head is in the table), nor that someone holding both the database and this
+code did not rewrite history and recompute every hash. A checkpoint (every
+account's chain head at a moment) kept outside the database closes both doors
+for everything before it: the shortened or rewritten chains no longer reach
+the heads the auditor holds.
 """
 
 from __future__ import annotations

@@ -96,6 +96,36 @@ def test_a_deleted_entry_is_found(db, history):
     assert result.first_problem.entry_id == history[3]
 
 
+def delete_the_newest_entry(db, entry_id):
+    """Delete it and wind its accounts back to their previous posting, with plain SQL: the
+    previous chain hash is right there in the table, no hashing is needed."""
+    wind_back = ("UPDATE accounts SET last_seq = last_seq - 1, "
+                 "balance = balance - (SELECT CASE WHEN p.side = CASE WHEN accounts.type IN "
+                 "('asset', 'expense') THEN 'debit' ELSE 'credit' END THEN p.amount "
+                 "ELSE -p.amount END FROM postings p "
+                 f"WHERE p.entry_id = {entry_id} AND p.account_id = accounts.id), "
+                 "head_hash = (SELECT q.chain_hash FROM postings q WHERE q.account_id = "
+                 "accounts.id AND q.account_seq = accounts.last_seq - 1) "
+                 f"WHERE id IN (SELECT account_id FROM postings WHERE entry_id = {entry_id})")
+    behind_the_back(db, wind_back, f"DELETE FROM postings WHERE entry_id = {entry_id}",
+                    f"DELETE FROM entries WHERE id = {entry_id}")
+
+
+def test_the_newest_entry_deleted_is_caught_only_by_a_checkpoint(db, history):
+    """What docs/ledger.md says verify cannot do: the database alone cannot show that its
+    newest entries are gone; a checkpoint taken after them and kept outside it does."""
+    with db.sessions() as session:
+        checkpoint = take_checkpoint(session)
+    delete_the_newest_entry(db, history[-1])  # the grant of 30.00: Dr 5101, Cr 1002
+    alone = report(db)
+    assert alone.entries == 4
+    assert alone.ok, "the shortened history is consistent: nothing after it shows a gap"
+    result = report(db, checkpoint)
+    assert not result.ok
+    assert {p.account_code for p in result.problems} == {bank(STREET), cost(STREET)}
+    assert all("differs from the checkpoint" in p.message for p in result.problems)
+
+
 def test_an_inserted_posting_is_found(db, history):
     behind_the_back(db, "INSERT INTO postings (entry_id, account_id, side, amount, currency, "
                         "effective_date, account_seq, chain_hash) SELECT entry_id, account_id, "

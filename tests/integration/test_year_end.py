@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from fundpool.audit.log import Actor
 from fundpool.audit.models import AuditEvent
 from fundpool.donations import service
+from fundpool.donations.models import Donation
 from fundpool.errors import Conflict, InvalidInput, PeriodClosed
 from fundpool.funds.allocation import allocate
 from fundpool.funds.service import NewFund, Restriction, close_fund, create_fund, get_fund
@@ -255,6 +256,31 @@ def test_a_fund_closed_during_the_year_still_closes_its_income_into_net_assets(d
         closed = figures(session, "COMM-440304001", DEC31)
         assert closed[("CNY", "410101")] == 0 and closed[("CNY", "3101")] == 40_000
         assert closed[("CNY", "1002")] == 0
+        assert verify(session).ok
+
+
+def test_a_fund_closed_after_the_year_does_not_block_its_close(db, shenzhen):
+    """A one-off appeal gets a gift on 20 December, gives it back in full the next year and is
+    closed: as of 31 December its 410101 still holds the gift, so the close must post to a
+    closed fund's accounts — or that year, and every later one, could never close."""
+    appeal = "APPEAL-440304001"
+    with db.transaction() as session:
+        create_fund(session, ACTOR, NewFund(code=appeal, name="南园街道冬季募捐",
+                                            kind="special", pool_code=STREET, restricted=False))
+        donor = service.create_donor(session, ACTOR, service.NewDonor("enterprise", "平安银行"))
+        give(session, donor, appeal, 50_000, "A-1", day(12, 20))
+    with db.transaction() as session:
+        gift = session.scalars(select(Donation).where(Donation.channel_ref == "A-1")).one()
+        service.refund(session, ACTOR, gift.id, 50_000, "捐赠人要求退回")  # dated today
+    with db.transaction() as session:
+        close_fund(session, ACTOR, appeal)
+    assert close(db) == (YEAR, True)
+    with db.sessions() as session:
+        closed = figures(session, appeal, DEC31)
+        assert (closed[("CNY", "410101")], closed[("CNY", "3101")]) == (0, 50_000)
+        # This year's refund is this year's negative income, which next year's close nets.
+        now = figures(session, appeal, TODAY)
+        assert (now[("CNY", "410101")], now[("CNY", "3101")]) == (-50_000, 50_000)
         assert verify(session).ok
 
 

@@ -5,7 +5,10 @@ entries being written to finish, and holds new ones back until it commits.
 Posting checks the period *after* inserting its entry, so whichever commits
 first wins and no entry ever lands in a month that was closed before it.
 The year-end close closes its year's months too, and a month of a closed year
-cannot be reopened (year_end.py).
+cannot be reopened (year_end.py). Posting also refuses any date on or before the
+latest closed year's 31 December, in the same statement as the month check
+(storage.py): when the books began in the closed year, the year before it has no
+closed month, yet an entry dated there would change the closed year's balances.
 """
 
 from __future__ import annotations

@@ -9,10 +9,11 @@ Guarantees, on SQLite and PostgreSQL alike:
 - entries of one call are checked and applied in order, as if posted one by one;
 - balances, chain heads and the new rows are written in the caller's transaction:
   all of it lands, or none of it (an error names the entry: ``entries.<i>.…`` in a batch);
-- an entry dated inside a closed period is refused (checked after the insert, so a
-  period closing concurrently cannot let one slip in); the year-end close's own
-  entries alone go into the closed December it closes (year_end.py), and into the
-  accounts of a fund closed during the year, whose income it still closes into net assets.
+- an entry dated inside a closed period, or on or before the latest closed year's
+  31 December, is refused (checked after the insert, so a period or year closing
+  concurrently cannot let one slip in); the year-end close's own entries alone go into
+  the closed December it closes (year_end.py), and into the accounts of a fund closed
+  during the year, whose income it still closes into net assets.
 How the rows reach the database is storage.py's business.
 """
 

@@ -14,8 +14,9 @@ Guarantees (docs/year-end.md):
   and cost account must be zero as of that day, every net-asset account exactly what was
   computed, and every maintained balance must have moved as much as its history did —
   otherwise the close is refused and nothing of it is kept;
-- the year's months are closed with it and cannot be reopened, so nothing more is ever
-  dated in a closed year and the close cannot go stale;
+- the year's months are closed with it and cannot be reopened, and posting refuses any date
+  on or before its 31 December (storage.py), so nothing more is ever dated in or before a
+  closed year and the close cannot go stale;
 - the next year opens with these balances: balances are cumulative, so 1 January's are
   31 December's after the close; no opening entry is needed.
 """

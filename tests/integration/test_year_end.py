@@ -205,6 +205,23 @@ def test_a_year_not_over_or_without_a_ledger_is_refused(db, books, year, says):
     assert refused.value.field == "year" and says in refused.value.message
 
 
+def test_nothing_can_be_dated_before_a_closed_year(db, shenzhen):
+    """When the books began in the closed year, its twelve closed months alone would still
+    take an entry dated in the year before, and move the closed year's post-closing income."""
+    bank, income = f"{CITY}:1002:CNY", f"{CITY}:410101:CNY"
+    with db.transaction() as session:
+        adjust(session, day(3, 1), bank, income, 100_000, "first gift on the books")
+    assert close(db) == (YEAR, True)
+    for when in (day(6, 1, YEAR - 1), day(12, 31, YEAR - 1), DEC31):
+        with pytest.raises(PeriodClosed) as refused, db.transaction() as session:
+            adjust(session, when, bank, income, 50_000, "an older gift, entered late")
+        assert refused.value.field == "effective_date"
+        assert f"on or before {YEAR}-12-31" in refused.value.message
+    with db.transaction() as session:
+        adjust(session, JAN1, bank, income, 50_000, "the new year's gift")
+        assert figures(session, CITY, DEC31)[("CNY", "410101")] == 0
+
+
 def test_years_close_in_order_and_a_loss_closes_too(db, shenzhen):
     """A gift of the year before last, given back last year: last year's income is negative,
     so its close debits unrestricted net assets."""

@@ -50,14 +50,18 @@ class ProposalInput:
 
 def load_inputs(session: Session, on: date) -> tuple[list[NeedInput], list[ProposalInput]]:
     """Needs open on ``on`` (surveyed that day or before) and proposals in reserve (submitted
-    by then, and not ended before it), each list by id."""
+    by then, and not ended before it), each list by id; none in a closed pool (a merged
+    community's open needs are surveyed again where its people now belong)."""
     needs = session.execute(
         select(Need.id, Pool.code, Pool.level, Need.category, Need.people, Need.urgency,
                Need.estimated_cost, Need.survey_date).join(Need.pool)
-        .where(Need.status == "open", Need.survey_date <= on).order_by(Need.id)).all()
+        .where(Need.status == "open", Need.survey_date <= on, Pool.closed_at.is_(None))
+        .order_by(Need.id)).all()
     proposals = session.scalars(
-        select(Proposal).where(Proposal.status == "in_reserve", Proposal.submitted_on <= on,
-                               or_(Proposal.end_date.is_(None), Proposal.end_date >= on))
+        select(Proposal).join(Pool, Pool.id == Proposal.pool_id)
+        .where(Proposal.status == "in_reserve", Proposal.submitted_on <= on,
+               or_(Proposal.end_date.is_(None), Proposal.end_date >= on),
+               Pool.closed_at.is_(None))
         .order_by(Proposal.id)).all()
     return ([NeedInput(id=id_, pool_path=pool_path(code, Level(level)), category=category,
                        people=people, urgency=urgency, estimated_cost=cost, survey_date=day)

@@ -15,7 +15,8 @@ from fundpool.ledger.balances import current, recheck, totals_by_currency
 from fundpool.ledger.posting import today
 from fundpool.ledger.verify import verify
 from fundpool.matching import approval, needs, proposals, runs
-from fundpool.matching.run_models import RunMatch
+from fundpool.matching.run_models import MatchingRun, RunMatch
+from fundpool.pools.service import close_pool
 from tests.factories import ACTOR
 
 STREET, BINHE = "440304001", "440304001001"
@@ -214,3 +215,15 @@ def test_the_scheduled_run_lets_lapsed_grants_go_then_matches(db, scene):
         assert recorded.bound >= recorded.objective > 0
         assert set(recorded.stats["people"]) >= {"crisis", "routine"}  # per-urgency figures kept
     assert the_match(db, run_id).proposal_id == scene["proposal"]
+
+
+def test_a_closed_communitys_needs_and_proposals_are_not_matched(db, scene):
+    """A community merged away (its money moved up, its pool closed) is no longer matched."""
+    with db.transaction() as session:
+        allocate(session, ACTOR, get_fund(session, BINHE), get_fund(session, STREET), 500_00,
+                 "CNY", today(), "社区撤并，余额上交街道")
+        close_pool(session, ACTOR, BINHE, "撤并")
+    with db.sessions() as session:
+        made = session.get(MatchingRun, run(db))
+        assert (made.status, made.needs_seen, made.proposals_seen, made.matches) == \
+            ("done", 0, 0, [])

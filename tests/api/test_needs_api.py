@@ -3,12 +3,17 @@ and survey imports as jobs (report, strict mode, GBK)."""
 
 import io
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 from werkzeug.test import encode_multipart
 
 from fundpool.ledger.posting import today
+from fundpool.matching.models import NeedImportJob
 from tests.integration.test_needs import SAMPLE
 
 BINHE, NANHUA, BAIHUA = "440304001001", "440304001002", "440304002001"
@@ -303,3 +308,30 @@ def test_bad_uploads_are_refused(app, client, shenzhen):
     finish(app)
     failed = job(client, admin, columns)
     assert failed["status"] == "failed" and "lacks the column" in failed["message"]
+
+
+def test_a_survey_upload_whose_commit_is_retried_starts_one_job_and_leaves_no_file(
+        app, client, shenzhen, db):
+    """A transient failure at the commit runs the request again: the first attempt's file is
+    removed and its job never starts; the retry imports the whole file once."""
+    folder = Path(app.instance_path) / "imports"
+    before = set(folder.glob("*"))
+    failures = []
+
+    def locked_once(session):
+        if not failures and any(isinstance(o, NeedImportJob)
+                                for o in session.identity_map.values()):
+            failures.append(True)
+            raise OperationalError("COMMIT", {}, Exception("database is locked"))
+    event.listen(Session, "before_commit", locked_once)
+    try:
+        started = upload(client, shenzhen.headers("street_admin"), SAMPLE.read_bytes())
+    finally:
+        event.remove(Session, "before_commit", locked_once)
+    finish(app)
+    assert (started.status_code, failures) == (202, [True]), started.json
+    with db.sessions() as session:
+        assert session.execute(select(NeedImportJob.id, NeedImportJob.status,
+                                      NeedImportJob.imported)).all() == [
+            (started.json["id"], "done", 10)]
+    assert set(folder.glob("*")) - before == set()

@@ -8,20 +8,27 @@ from __future__ import annotations
 
 import threading
 
-from flask import after_this_request, current_app, g, request
+from flask import current_app, request
 from flask.views import MethodView
 from flask_smorest import Blueprint
 
 from fundpool.api.ledger.scope import requested_range
-from fundpool.api.needs.schemas import (NeedCreateSchema, NeedImportFormSchema,
-                                        NeedImportJobSchema, NeedImportReportSchema,
-                                        NeedPageSchema, NeedQuerySchema, NeedSchema,
-                                        NeedStatusSchema, NeedUploadSchema)
+from fundpool.api.needs.schemas import (
+    NeedCreateSchema,
+    NeedImportFormSchema,
+    NeedImportJobSchema,
+    NeedImportReportSchema,
+    NeedPageSchema,
+    NeedQuerySchema,
+    NeedSchema,
+    NeedStatusSchema,
+    NeedUploadSchema,
+)
 from fundpool.api.pagination import QUERY, decode_cursor, page_body
 from fundpool.api.requests import database, db_session, principal
 from fundpool.api.spec import documents_errors
-from fundpool.api.uploads import display_name, save_upload
-from fundpool.api.writes import unit_of_work
+from fundpool.api.uploads import display_name, removed_on_failure, save_upload
+from fundpool.api.writes import after_commit, unit_of_work, upload_fingerprint
 from fundpool.auth.principal import require_admin_of, require_role
 from fundpool.errors import Forbidden, NotFound
 from fundpool.ledger.money import parse_amount
@@ -106,7 +113,7 @@ class NeedStatus(MethodView):
 
 @blp.route("/imports")
 class NeedImports(MethodView):
-    @unit_of_work(blp)
+    @unit_of_work(blp, fingerprint=upload_fingerprint)
     @blp.arguments(NeedUploadSchema, location="files")
     @blp.response(202, NeedImportJobSchema)
     @documents_errors(blp, 403, 413)
@@ -115,39 +122,32 @@ class NeedImports(MethodView):
 
         Only communities in your subtree may receive its rows; the others are rejected in
         the report. Rows whose survey_ref is already recorded are skipped as duplicates.
+        The same upload sent again with the same ``Idempotency-Key`` replays the first answer.
         """
         viewer = principal()
         require_role(viewer, "admin")
         form = blp.ARGUMENTS_PARSER.parse(NeedImportFormSchema(), location="form")
         upload = files["file"]
-        path = save_upload(upload, 'needs-')
-        session = db_session()
-        job = NeedImportJob(file_name=display_name(upload), strict=form["strict"],
-                            created_by=viewer.actor.name, token_id=viewer.token_id)
-        session.add(job)
-        session.flush()
-        settings = survey.Settings(strict=form["strict"], job_id=job.id,
-                                   may_write=lambda pool: viewer.covers(pool.code))
-        _start_after_commit(threading.Thread(
-            target=survey.run_job, args=(database(), viewer.actor, job.id, path, settings),
-            daemon=True))
+        with removed_on_failure(save_upload(upload, "needs-")) as path:
+            session = db_session()
+            job = NeedImportJob(file_name=display_name(upload), strict=form["strict"],
+                                created_by=viewer.actor.name, token_id=viewer.token_id)
+            session.add(job)
+            session.flush()
+            settings = survey.Settings(strict=form["strict"], job_id=job.id,
+                                       may_write=lambda pool: viewer.covers(pool.code))
+            # The job's thread must find its row committed, so it starts after the commit.
+            after_commit(lambda: _start(viewer, job.id, path, settings),
+                         otherwise=lambda: path.unlink(missing_ok=True))
         return job
 
 
-def _start_after_commit(worker: threading.Thread) -> None:
-    """Start the import once the job row is committed (unit_of_work commits after the view
-    returns); a retried attempt replaces the worker of the one rolled back."""
-    first = "pending_import" not in g
-    g.pending_import = worker
-
-    if first:
-        @after_this_request
-        def start(response):
-            if response.status_code == 202:
-                current_app.extensions.setdefault("fundpool.import_threads", []).append(
-                    g.pending_import)
-                g.pending_import.start()
-            return response
+def _start(viewer, job_id: int, path, settings: survey.Settings) -> None:
+    worker = threading.Thread(target=survey.run_job, daemon=True,
+                              args=(database(), viewer.actor, job_id, path, settings))
+    with removed_on_failure(path):
+        worker.start()
+    current_app.extensions.setdefault("fundpool.import_threads", []).append(worker)
 
 
 @blp.route("/imports/<int:job_id>")

@@ -24,8 +24,11 @@ def check_currency(currency: str, field: str = "currency") -> str:
     return currency
 
 
-def parse_amount(text: object, currency: str, field: str = "amount") -> int:
-    """A positive decimal string in the currency's exponent, as minor units."""
+def parse_amount(text: object, currency: str, field: str = "amount", *,
+                 zero_ok: bool = False) -> int:
+    """A positive decimal string in the currency's exponent, as minor units. ``zero_ok``:
+    zero too, for the one amount that may be nothing (a hold leg committed as 0 is
+    released while another leg of the same hold is paid)."""
     check_currency(currency)
     exponent = EXPONENTS[currency]
     if not isinstance(text, str):
@@ -39,7 +42,7 @@ def parse_amount(text: object, currency: str, field: str = "amount") -> int:
         raise InvalidInput("{currency} amounts have {places} decimal places at most; got "
                            "{text!r}", field, currency=currency, places=exponent, text=text)
     minor = int(whole) * 10 ** exponent + int(fraction.ljust(exponent, "0") or 0)
-    return check_minor(minor, field)
+    return 0 if zero_ok and minor == 0 else check_minor(minor, field)
 
 
 def check_minor(minor: int, field: str = "amount") -> int:

@@ -167,6 +167,28 @@ def test_hold_commit_partially_over_http(client, admin, funded):
     assert client.post(f"/api/v1/holds/{made.json['id']}/void", headers=admin).status_code == 409
 
 
+def test_one_leg_of_a_hold_is_paid_and_the_other_released_by_committing_it_as_zero(
+        client, admin, funded):
+    """A project paid by two pools is one hold with two legs; when only one pool pays, the
+    other's leg commits 0.00 and its money is free again. Every leg at 0.00 is refused."""
+    binhe = "440304001001"
+    assert adjustment(client, admin, (bank(binhe), "debit", "500.00"),
+                      (income(binhe), "credit", "500.00")).status_code == 201
+    made = client.post("/api/v1/holds", headers=admin, json={"memo": "两个资金池合办", "legs": [
+        {"account": bank(STREET), "counter_account": cost(STREET), "amount": "300.00"},
+        {"account": bank(binhe), "counter_account": cost(binhe), "amount": "200.00"}]})
+    assert made.status_code == 201, made.json
+    url = f"/api/v1/holds/{made.json['id']}/commit"
+    nothing = client.post(url, headers=admin, json={"amounts": ["0.00", "0"]})
+    assert (nothing.status_code, nothing.json["errors"][0]["field"]) == (422, "amounts")
+    committed = client.post(url, headers=admin, json={"amounts": ["300.00", "0.00"]})
+    assert committed.status_code == 201, committed.json
+    other = client.get(f"/api/v1/accounts/{bank(binhe)}", headers=admin).json
+    assert (other["balance"], other["pending"]) == ("500.00", "0.00")
+    street = client.get(f"/api/v1/accounts/{bank(STREET)}", headers=admin).json
+    assert (street["balance"], street["pending"]) == ("700.00", "0.00")
+
+
 def test_a_grants_hold_is_paid_or_released_only_through_its_match(client, db, admin, funded,
                                                                    snapshot):
     from fundpool.audit.log import Actor

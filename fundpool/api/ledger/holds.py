@@ -60,13 +60,14 @@ class CommitHold(MethodView):
     @blp.response(201, EntrySchema)
     @documents_errors(blp, 403, 404, 409)
     def post(self, body, hold_id):
-        """Post the held money (or `amounts`, one per leg, each at most what it holds);
-        the rest is released. Refused once the hold has expired."""
+        """Post the held money (or `amounts`, one per leg, each from 0 to what it holds: a
+        leg committed as 0 is released); the rest is released. Refused once the hold has
+        expired."""
         session = db_session()
         hold = _writable(session, hold_id)
         amounts = None
         if body["amounts"] is not None:
-            amounts = [parse_amount(text, leg.account.currency, f"amounts.{index}")
+            amounts = [parse_amount(text, leg.account.currency, f"amounts.{index}", zero_ok=True)
                        for index, (leg, text) in enumerate(zip(hold.legs, body["amounts"]))]
             amounts += [0] * (len(body["amounts"]) - len(amounts))
         return holds.commit_hold(session, principal().actor, hold_id,

@@ -28,8 +28,7 @@ from fundpool.funds.models import Fund
 from fundpool.ledger.models import Account
 from fundpool.ledger.posting import today
 from fundpool.matching import problem
-from fundpool.matching.inputs import load_inputs
-from fundpool.matching.proposals import pool_path
+from fundpool.matching.inputs import as_payer, load_inputs
 from fundpool.matching.run_models import MatchingRun, RunMatch, RunMatchNeed, RunShare
 
 log = logging.getLogger("fundpool.matching")
@@ -121,12 +120,7 @@ def _funds(session: Session) -> tuple[problem.Fund, ...]:
     rows = session.execute(
         select(Fund, available).join(Account, Account.code == Fund.code + ":1002:CNY")
         .where(Fund.closed_at.is_(None), available > 0).order_by(Fund.id)).all()
-    return tuple(problem.Fund(
-        id=fund.id, code=fund.code, pool_path=pool_path(fund.pool.code, fund.pool.level_enum),
-        available=int(money), categories=frozenset(fund.categories or ()),
-        area=frozenset(fund.area_codes or ()), valid_from=fund.valid_from,
-        valid_to=fund.valid_to, per_grant_limit=fund.per_grant_limit)
-        for fund, money in rows)
+    return tuple(as_payer(fund, int(money)) for fund, money in rows)
 
 
 def _record(session: Session, actor: Actor, run_id: int, inputs: problem.Problem,

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable, Iterator
 
@@ -37,7 +37,7 @@ from fundpool.errors import FundpoolError, InvalidInput
 from fundpool.funds.models import Fund
 from fundpool.ledger.models import Account
 from fundpool.ledger.money import MAX_MINOR, format_amount, parse_amount
-from fundpool.ledger.periods import closed_months, month_of
+from fundpool.ledger.periods import closed_months, closed_through, month_of
 from fundpool.ledger.posting import EARLIEST_DATE, LEDGER_TZ, post_batch, today
 from fundpool.ledger.values import Line, NewEntry, Side
 
@@ -134,14 +134,17 @@ def _read(session: Session, path: Path, progress: Callable[[int, int], None]) ->
 def _parse_all(session: Session, settings: Settings, report: Report) -> None:
     """Parse every row: the common shape in SQL, the rest here, one reason per bad row."""
     _allowed_funds(session, settings)
-    closed = closed_months(session)
-    staging.fast_parse(session, today(), EARLIEST_DATE, closed)
+    closed, through = closed_months(session), closed_through(session)
+    open_from = EARLIEST_DATE if through is None else max(EARLIEST_DATE,
+                                                          through + timedelta(days=1))
+    staging.fast_parse(session, today(), open_from, closed)
     funds: dict[str, Fund | None] = {}
     accepted: list[tuple] = []
     rejected_total: Counter[str] = Counter()
     for line, *values in staging.unparsed(session):
         try:
-            accepted.append(_parse(session, line, values, settings, funds, closed=closed))
+            accepted.append(_parse(session, line, values, settings, funds, closed=closed,
+                                   open_from=open_from))
         except FundpoolError as exc:
             report.reject(line, exc.message)
             _add_amount(rejected_total, values)
@@ -228,16 +231,18 @@ def _check_expectations(report: Report, settings: Settings) -> None:
 
 
 def _parse(session: Session, line: int, values: list[str | None], settings: Settings,
-           funds: dict[str, Fund | None], *, closed: frozenset[str]) -> tuple:
+           funds: dict[str, Fund | None], *, closed: frozenset[str],
+           open_from: date = EARLIEST_DATE) -> tuple:
     """One row as the working table's parsed row, or the reason it is refused.
 
-    ``closed`` holds the closed months (``closed_months``): a row the ledger would refuse
-    to post must be refused here, by its line, not sink the whole import at posting."""
+    ``closed`` holds the closed months (``closed_months``) and ``open_from`` the first day
+    after the latest closed year: a row the ledger would refuse to post must be refused
+    here, by its line, not sink the whole import at posting."""
     ref, time, amount, currency, donor, code, purpose = ((v or "").strip() for v in values)
     if not ref or len(ref) > 100:
         raise InvalidInput("transaction_id is empty or longer than 100 characters")
     received = _date(time)
-    _check_day(time, received, closed)
+    _check_day(time, received, closed, open_from)
     currency, minor = _money(amount, currency)
     if code not in funds:
         funds[code] = session.scalar(select(Fund).where(Fund.code == code))
@@ -256,14 +261,17 @@ def _parse(session: Session, line: int, values: list[str | None], settings: Sett
     return line, ref, received, minor, currency, fund.id, donor[:200], purpose[:500]
 
 
-def _check_day(time: str, received: date, closed: frozenset[str]) -> None:
-    """The ledger's own limits on an entry's date (posting.check_entry_date and the closed
-    periods), so that a settlement entry for the row can be posted."""
+def _check_day(time: str, received: date, closed: frozenset[str], open_from: date) -> None:
+    """The ledger's own limits on an entry's date (posting.check_entry_date, the closed
+    periods and years), so that a settlement entry for the row can be posted."""
     if received > today():
         raise InvalidInput(f"time {time} is in the future")
     if received < EARLIEST_DATE:
         raise InvalidInput(f"time {time} is before {EARLIEST_DATE}, the ledger's earliest "
                            "date; surely a typing mistake")
+    if received < open_from:
+        raise InvalidInput(f"time {time} falls in {received.year}, on or before a closed "
+                           "year's end")
     if month_of(received) in closed:
         raise InvalidInput(f"time {time} falls in {month_of(received)}, a closed accounting "
                            "period")

@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
@@ -36,6 +36,13 @@ def closed_months(session: Session) -> frozenset[str]:
     """The months closed now ("2026-08"), for checks that must refuse such dates up front
     (a bulk import rejects those rows one by one instead of failing whole at posting)."""
     return frozenset(session.scalars(select(Period.month).where(Period.closed)))
+
+
+def closed_through(session: Session) -> date | None:
+    """The last day of the latest closed year, if any: nothing may be dated on or before it,
+    also not in a year before it that has no months of its own (storage's check)."""
+    year = session.scalar(select(func.max(YearEnd.year)))
+    return None if year is None else date(year, 12, 31)
 
 
 def close_period(session: Session, actor: Actor, month: str, today: date) -> Period:

@@ -287,6 +287,32 @@ def test_a_row_dated_in_a_closed_month_is_rejected_by_line_not_the_whole_import(
     assert count(db) == 1
 
 
+def test_a_row_dated_before_a_closed_year_is_rejected_by_line_not_the_whole_import(
+        db, elder, tmp_path):
+    """The books began last year, which is closed: the year before it has no months of its
+    own to be closed, yet nothing may be dated there either."""
+    from datetime import date
+
+    from fundpool.ledger.posting import post_entry, today
+    from fundpool.ledger.values import Line, NewEntry, Side
+    from fundpool.ledger.year_end import close_year
+    year = today().year - 1
+    with db.transaction() as session:
+        post_entry(session, ACTOR, NewEntry(
+            kind="adjustment", effective_date=date(year, 3, 1), memo="期初",
+            lines=(Line("440300:1002:CNY", Side.DEBIT, 100),
+                   Line("440300:410101:CNY", Side.CREDIT, 100))))
+    with db.transaction() as session:
+        close_year(session, ACTOR, year, today())
+    path = write(tmp_path, f"Y-1,{today():%Y-%m-%d} 10:00:00,5.00,张三,440304001,\n"
+                           f"Y-2,{year - 1}-06-01 10:00:00,5.00,李四,440304001,\n")
+    report = import_donations(db, ACTOR, path, Settings())
+    assert report.imported == 1
+    assert report.rejected == [(3, f"time {year - 1}-06-01 10:00:00 falls in {year - 1}, on "
+                                   "or before a closed year's end")]
+    assert count(db) == 1
+
+
 def test_sql_trims_what_python_strips():
     from fundpool.donations.staging import WHITESPACE
     assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}

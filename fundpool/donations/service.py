@@ -268,6 +268,8 @@ def refund(session: Session, actor: Actor, donation_id: int, amount: int, reason
     if not reason.strip():
         raise InvalidInput("a refund needs a reason", "reason")
     fund = donation.fund
+    if not fund.is_open:  # its money moved out before it closed; nothing is left to give back
+        raise Conflict("fund {fund} is closed", "donation_id", fund=fund.code)
     if donation.is_pass_through:
         lines = pass_through.handing_over_lines(fund, donation.currency, amount)
     else:

@@ -148,10 +148,11 @@ def test_a_fund_whose_money_was_allocated_away_closes_and_keeps_its_history(clie
     assert client.post("/api/v1/funds", headers=admin, json=fund).status_code == 201
     donor = client.post("/api/v1/donors", headers=admin,
                         json={"kind": "individual", "name": "张三"}).json
-    assert client.post("/api/v1/donations", headers=admin, json={
+    gift = client.post("/api/v1/donations", headers=admin, json={
         "donor_id": donor["id"], "fund": fund["code"], "amount": "100.00",
         "channel": "bank_transfer", "channel_ref": "CL-1", "received_date": "2026-11-20",
-        "issue_receipt": False}).status_code == 201
+        "issue_receipt": False})
+    assert gift.status_code == 201, gift.json
     early = client.post(f"/api/v1/funds/{fund['code']}/close", headers=admin, json={})
     assert early.status_code == 409
     assert "COMM-440304001:1002:CNY (100.00 CNY)" in early.json["detail"]
@@ -162,6 +163,11 @@ def test_a_fund_whose_money_was_allocated_away_closes_and_keeps_its_history(clie
     assert closed.status_code == 200, closed.json
     shown = client.get(f"/api/v1/funds/{fund['code']}", headers=admin).json
     assert shown["status"] == "closed"
+    refund = client.post(f"/api/v1/donations/{gift.json['id']}/refund", headers=admin,
+                         json={"amount": "10.00", "reason": "捐赠人要求"})
+    assert refund.status_code == 409
+    assert [e["field"] for e in refund.json["errors"]] == ["donation_id"]
+    assert "is closed" in refund.json["detail"]
 
 
 def test_a_special_fund_opens_in_hkd_and_takes_a_hkd_gift(client, shenzhen):
@@ -237,6 +243,7 @@ def test_a_gift_dated_in_a_closed_month_is_409_on_received_date(client, shenzhen
     assert response.status_code == 409
     assert response.json["type"] == "urn:fundpool:problem:period-closed"
     assert [e["field"] for e in response.json["errors"]] == ["received_date"]
+    assert snapshot() == before
 
 
 def test_a_fund_code_with_a_trailing_newline_is_refused(client, admin, snapshot):

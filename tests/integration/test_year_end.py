@@ -257,6 +257,7 @@ def test_a_year_with_nothing_of_its_own_closes_with_no_entry(db, shenzhen):
         assert session.scalar(select(func.count()).select_from(Period).where(
             Period.closed, Period.month.like(f"{YEAR}-%"))) == 12
 
+
 def test_a_fund_closed_during_the_year_still_closes_its_income_into_net_assets(db, shenzhen):
     """Its money went to the street and it closed; its income is history the close moves."""
     with db.transaction() as session:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundpool.audit.models import AuditEvent
@@ -46,6 +46,13 @@ def recent_runs(session: Session, before: int | None = None, limit: int = 20) ->
     rows = session.scalars(stmt.order_by(MatchingRun.id.desc()).limit(limit + 1)).all()
     items = rows[:limit]
     return Page(items, items[-1].id if len(rows) > limit else None)
+
+
+def match_counts(session: Session, run_ids: list[int]) -> dict[int, int]:
+    """How many matches each run proposed, counted in the database: a city's run proposes
+    thousands, which loading to count would read with all their needs."""
+    return dict(session.execute(select(RunMatch.run_id, func.count()).where(
+        RunMatch.run_id.in_(run_ids)).group_by(RunMatch.run_id)).all()) if run_ids else {}
 
 
 def list_grants(session: Session, *, within: CodeRange | None = None,

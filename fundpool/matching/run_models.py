@@ -48,8 +48,9 @@ class MatchingRun(Base):
     stats: Mapped[dict] = mapped_column(JSON, default=dict)
     message: Mapped[str | None] = mapped_column(String(500))
 
-    matches: Mapped[list[RunMatch]] = relationship(back_populates="run", order_by="RunMatch.id",
-                                                   lazy="selectin")
+    #: Loaded only when asked for: a city's run has thousands, serving ~100,000 needs; the
+    #: API and the console read them a page at a time (``overview.run_matches``).
+    matches: Mapped[list[RunMatch]] = relationship(back_populates="run", order_by="RunMatch.id")
 
 
 class RunMatch(Base):

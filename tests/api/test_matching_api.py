@@ -3,12 +3,14 @@
 from datetime import date
 
 import pytest
+from sqlalchemy import event, select
+from sqlalchemy.engine import Engine
 
 from fundpool.donations import service
 from fundpool.funds.service import get_fund
 from fundpool.ledger.posting import today
 from fundpool.matching import needs, proposals, runs
-from fundpool.matching.run_models import MatchingRun
+from fundpool.matching.run_models import MatchingRun, RunMatch
 from tests.factories import ACTOR
 
 STREET, BINHE = "440304001", "440304001001"
@@ -85,7 +87,10 @@ def test_a_runs_matches_are_read_a_page_at_a_time_within_the_readers_scope(clien
         "limit": 2, "cursor": first["next_cursor"]}).json
     assert second["next_cursor"] is None
     paged = [match["id"] for match in first["items"] + second["items"]]
-    assert paged == sorted(paged) and len(paged) == 3
+    with db.sessions() as session:
+        made = session.scalars(select(RunMatch.id).where(RunMatch.run_id == whole["id"])
+                               .order_by(RunMatch.id)).all()
+    assert paged == made and len(paged) == 3
     other = scene.headers("other_street_admin")
     assert client.get(url, headers=other).json["items"] == []
     assert client.get(url, headers=other, query_string={"within": BINHE}).status_code == 403
@@ -164,3 +169,22 @@ def test_a_scheduled_run_that_ends_after_a_newer_run_leaves_the_newer_runs_match
     assert asked[0] > scheduled
     assert status == {scheduled: ["superseded"], asked[0]: ["proposed"]}
     assert f"newer run {asked[0]}" in message
+
+
+def test_reading_runs_does_not_read_their_matches(client, scene):
+    """A city's run has thousands of matches serving ~100,000 needs: the run's answer is its
+    record, and its matches are read a page at a time, not loaded and thrown away."""
+    admin = scene.headers("street_admin")
+    made = run(client, admin)
+    sent = []
+
+    def seen(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", seen)
+    try:
+        assert client.get(f"/api/v1/matching/runs/{made['id']}", headers=admin).status_code == 200
+        assert client.get("/api/v1/matching/runs", headers=admin).status_code == 200
+    finally:
+        event.remove(Engine, "before_cursor_execute", seen)
+    assert [s for s in sent if "run_match" in s] == []

@@ -215,6 +215,8 @@ def test_an_admin_runs_matching_and_reads_the_reasons_in_both_languages(client, 
     assert "¥1,200.00" in page and "批准" in page
     listing = page_of(client, "/matching/runs")
     assert f'data-run="{run_id}"' in listing and "已完成" in listing
+    row = re.search(rf'<tr data-run="{run_id}">.*?</tr>', listing, re.S).group(0)
+    assert '<td class="num">1</td>' in row  # its one match, counted
     english = page_of(client, f"/matching/runs/{run_id}?lang=en")
     assert "Category matches: elderly with special difficulties" in english
 

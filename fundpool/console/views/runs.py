@@ -19,7 +19,7 @@ from fundpool.console.views.matching import (
     within,
 )
 from fundpool.matching import approval, runs
-from fundpool.matching.overview import recent_runs, run_matches
+from fundpool.matching.overview import match_counts, recent_runs, run_matches
 
 RUNS_PAGE = 20
 
@@ -78,8 +78,9 @@ def _runs_page(error=None, status: int = 200):
     reader()
     page = recent_runs(db_session(), before=whole("before"), limit=RUNS_PAGE)
     next_url = url_for("console.runs", before=page.next_after) if page.next_after else None
+    counts = match_counts(db_session(), [run.id for run in page.items])
     return render_template("console/matching_runs.html", page=page, next_url=next_url,
-                           error=error), status
+                           counts=counts, error=error), status
 
 
 def _run_page(run_id: int, error=None, status: int = 200, failed_match: int | None = None):

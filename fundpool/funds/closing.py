@@ -24,15 +24,21 @@ from fundpool.ledger.money import format_amount
 MONEY_TYPES = ("asset", "liability")
 
 
-def close_books(session: Session, fund: Fund, now: datetime, field: str = "code") -> None:
-    """Refuse if the fund (row already locked) still holds anything, else close it and all
-    its accounts. The accounts are locked for the check, so no posting slips in between;
-    a posting that waited on them finds them closed."""
-    codes = session.scalars(select(Account.code).where(Account.fund_id == fund.id)).all()
-    for account in lock(session, codes).values():
-        _refuse_if_holding(fund, account, field)
-    fund.closed_at = now
-    session.execute(update(Account).where(Account.fund_id == fund.id).values(closed_at=now))
+def close_books(session: Session, funds: list[Fund], now: datetime, field: str = "code") -> None:
+    """Refuse if any of the funds (rows already locked) still holds anything, else close
+    them and all their accounts. The accounts are locked for the check, so no posting slips
+    in between; a posting that waited on them finds them closed. They are locked in one
+    call, in the ledger's one order (``locking.lock``), as every posting locks them: fund by
+    fund, a pool's close could deadlock with an allocation between two of its funds."""
+    by_id = {fund.id: fund for fund in funds}
+    rows = session.execute(select(Account.code, Account.fund_id)
+                           .where(Account.fund_id.in_(by_id))).all()
+    owner = dict(rows)
+    for account in lock(session, list(owner)).values():
+        _refuse_if_holding(by_id[owner[account.code]], account, field)
+    for fund in funds:
+        fund.closed_at = now
+    session.execute(update(Account).where(Account.fund_id.in_(by_id)).values(closed_at=now))
 
 
 def _refuse_if_holding(fund: Fund, account: Locked, field: str) -> None:

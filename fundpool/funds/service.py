@@ -158,6 +158,6 @@ def close_fund(session: Session, actor: Actor, code: str) -> Fund:
         raise Conflict("a pool's general fund closes with its pool", "code")
     if not fund.is_open:
         raise Conflict(f"fund {code} is already closed", "code")
-    close_books(session, fund, utcnow())
+    close_books(session, [fund], utcnow())
     record(session, actor, "fund.close", "fund", code)
     return fund

@@ -83,8 +83,7 @@ def close_pool(session: Session, actor: Actor, code: str, reason: str | None = N
                             .order_by(Fund.id).with_for_update(of=Fund)
                             .options(lazyload(Fund.pool))  # the pool is in hand, locked
                             .execution_options(populate_existing=True)).all()
-    for fund in funds:
-        close_books(session, fund, now)
+    close_books(session, funds, now)
     pool.closed_at = now
     record(session, actor, "pool.close", "pool", code, reason=reason,
            funds=[fund.code for fund in funds])

@@ -122,7 +122,7 @@ def _read(session: Session, path: Path, progress: Callable[[int, int], None]) ->
         for count, (line, values) in enumerate(read_rows(path), start=1):
             if count % PROGRESS_EVERY == 0:
                 progress(count, max(estimate, count))
-            yield (line, *values)
+            yield (line, *(value.strip() for value in values))  # as both parsers read them
     try:
         return staging.load(session, staging.rows, rows())
     except sqlalchemy.exc.DBAPIError as exc:  # e.g. a NUL character PostgreSQL cannot store
@@ -175,8 +175,7 @@ def _money(amount: str, currency: str) -> tuple[str, int]:
 def _allowed_funds(session: Session, settings: Settings) -> None:
     """The funds the file names that are open and that the importer may write to."""
     named = session.scalars(select(Fund).where(Fund.code.in_(
-        text("SELECT DISTINCT trim(fund_code, :ws) FROM import_rows")
-        .bindparams(ws=staging.WHITESPACE)))).all()
+        text("SELECT DISTINCT fund_code FROM import_rows")))).all()
     staging.load(session, staging.funds, [
         (fund.code, fund.id, fund.valid_from, fund.valid_to) for fund in named
         if fund.is_open and settings.may_write(fund)])

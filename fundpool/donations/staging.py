@@ -5,7 +5,9 @@ dropped at its end, so an import never leaves anything behind and two imports ne
 see each other's rows. Rows go in with ``COPY`` on PostgreSQL and in batches of
 multi-row inserts on SQLite.
 
-On PostgreSQL, rows in the common shape (CNY amount such as ``12.50``, time such as
+Every cell is stripped as Python's ``str.strip()`` strips it before it is written here
+(``importer._read``), so both paths read a cell padded with a tab or a full-width space
+alike. On PostgreSQL, rows in the common shape (CNY amount such as ``12.50``, time such as
 ``2026-09-09 10:30:00`` from 2000-01-01 on and outside closed months, a fund the
 importer may write to, valid that day) are parsed here in one statement. That fast path
 accepts a strict subset of what the importer's Python parser accepts, with the same
@@ -52,11 +54,6 @@ donors = Table("import_donors", metadata,
                prefixes=["TEMPORARY"])
 
 BATCH = 500
-#: What Python's ``str.strip()`` strips (every character for which ``str.isspace()``
-#: holds): SQL trims these too (``btrim``'s second argument), so a cell padded with a tab
-#: (as Alipay-style exports pad them) or a full-width space reads alike on both paths.
-WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680"
-              + "".join(map(chr, range(0x2000, 0x200b))) + "\u2028\u2029\u202f\u205f\u3000")
 
 
 def create(session: Session) -> None:
@@ -100,9 +97,9 @@ def load(session: Session, table: Table, values: Iterable[tuple]) -> int:
 _FAST_PARSE = r"""
 INSERT INTO import_parsed (line, ref, day, minor, currency, fund_id, donor, purpose)
 SELECT line, ref, day, minor, 'CNY', fund_id, donor, purpose FROM (
-  SELECT s.line, btrim(s.ref, :ws) AS ref, upper(btrim(s.currency, :ws)) AS currency,
-         f.fund_id, f.valid_from, f.valid_to, substr(btrim(s.donor, :ws), 1, 200) AS donor,
-         substr(btrim(s.purpose, :ws), 1, 500) AS purpose, substr(t, 1, 7) AS month,
+  SELECT s.line, s.ref AS ref, upper(s.currency) AS currency,
+         f.fund_id, f.valid_from, f.valid_to, substr(s.donor, 1, 200) AS donor,
+         substr(s.purpose, 1, 500) AS purpose, substr(t, 1, 7) AS month,
          CASE WHEN a ~ '^[0-9]{1,15}(\.[0-9]{1,2})?$' THEN (a::numeric * 100)::bigint END
            AS minor,
          CASE WHEN t !~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}[ T][0-9]{2}:[0-9]{2}(:[0-9]{2})?$'
@@ -116,8 +113,8 @@ SELECT line, ref, day, minor, 'CNY', fund_id, donor, purpose FROM (
               ELSE make_date(substr(t, 1, 4)::int, substr(t, 6, 2)::int, substr(t, 9, 2)::int)
          END AS day
   FROM import_rows s
-  CROSS JOIN LATERAL (SELECT btrim(s.time, :ws) AS t, btrim(s.amount, :ws) AS a) AS v
-  JOIN import_funds f ON f.code = btrim(s.fund_code, :ws)
+  CROSS JOIN LATERAL (SELECT s.time AS t, s.amount AS a) AS v
+  JOIN import_funds f ON f.code = s.fund_code
   OFFSET 0
 ) p
 WHERE ref <> '' AND length(ref) <= 100 AND currency IN ('', 'CNY')
@@ -136,7 +133,7 @@ def fast_parse(session: Session, today: date, earliest: date, closed: frozenset[
     session.execute(text("ANALYZE import_rows"))
     session.execute(text("ANALYZE import_funds"))
     return session.execute(text(_FAST_PARSE), {
-        "ws": WHITESPACE, "today": today, "earliest": earliest, "closed": sorted(closed),
+        "today": today, "earliest": earliest, "closed": sorted(closed),
         "max_minor": MAX_MINOR}).rowcount
 
 

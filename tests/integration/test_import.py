@@ -313,11 +313,6 @@ def test_a_row_dated_before_a_closed_year_is_rejected_by_line_not_the_whole_impo
     assert count(db) == 1
 
 
-def test_sql_trims_what_python_strips():
-    from fundpool.donations.staging import WHITESPACE
-    assert set(WHITESPACE) == {chr(c) for c in range(0x110000) if chr(c).isspace()}
-
-
 def test_cells_padded_with_tabs_or_full_width_spaces_are_trimmed_alike_on_every_backend(
         db, elder, tmp_path):
     """Alipay-style exports pad cells with a tab; the Python parser strips it (and U+3000),

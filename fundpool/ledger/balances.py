@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from fundpool.errors import NotFound
 
-from fundpool.ledger.models import Account, Hold, HoldLeg, Posting
+from fundpool.ledger.models import DEBIT_NORMAL, Account, Hold, HoldLeg, Posting
 
 DEBIT_MINUS_CREDIT = case((Posting.side == "debit", Posting.amount), else_=-Posting.amount)
 
@@ -58,22 +58,28 @@ def balance_as_of(session: Session, account: Account, day: date) -> int:
 
 def recheck(session: Session) -> list[Mismatch]:
     """Recompute every account's balance from its postings and its pending amount from
-    its open holds; report each difference from the maintained figures."""
-    debit_minus_credit = dict(session.execute(
-        select(Posting.account_id, func.sum(DEBIT_MINUS_CREDIT))
-        .group_by(Posting.account_id)).all())
-    held = dict(session.execute(
-        select(HoldLeg.account_id, func.sum(HoldLeg.amount)).join(Hold)
-        .where(Hold.status == "pending").group_by(HoldLeg.account_id)).all())
+    its open holds; report each difference from the maintained figures.
+
+    One statement, so one snapshot: the maintained figures and what they are recomputed
+    from are read at the same instant. Read one after the other (as the ORM objects an
+    earlier step of ``verify`` had loaded), a hold resolved or an entry posted in between
+    on a live service showed as a difference that was never there."""
+    posted = (select(Posting.account_id, func.sum(DEBIT_MINUS_CREDIT).label("amount"))
+              .group_by(Posting.account_id).subquery())
+    held = (select(HoldLeg.account_id, func.sum(HoldLeg.amount).label("amount")).join(Hold)
+            .where(Hold.status == "pending").group_by(HoldLeg.account_id).subquery())
+    rows = session.execute(
+        select(Account.code, Account.type, Account.balance, Account.pending,
+               posted.c.amount, held.c.amount)
+        .outerjoin(posted, posted.c.account_id == Account.id)
+        .outerjoin(held, held.c.account_id == Account.id).order_by(Account.id))
     mismatches = []
-    for account in session.scalars(select(Account).order_by(Account.id)):
-        raw = int(debit_minus_credit.get(account.id, 0))
-        posted = raw if account.normal_side == "debit" else -raw
-        if posted != account.balance:
-            mismatches.append(Mismatch(account.code, "balance", account.balance, posted))
-        pending = int(held.get(account.id, 0))
-        if pending != account.pending:
-            mismatches.append(Mismatch(account.code, "pending", account.pending, pending))
+    for code, account_type, balance, pending, raw, on_hold in rows:
+        recomputed = int(raw or 0) if account_type in DEBIT_NORMAL else -int(raw or 0)
+        if recomputed != balance:
+            mismatches.append(Mismatch(code, "balance", balance, recomputed))
+        if int(on_hold or 0) != pending:
+            mismatches.append(Mismatch(code, "pending", pending, int(on_hold or 0)))
     return mismatches
 
 

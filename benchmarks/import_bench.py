@@ -23,6 +23,8 @@ import sys
 import tempfile
 import time
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -131,21 +133,20 @@ def copy_rate(dsn: str, path: Path) -> float:
         return count / (time.perf_counter() - started)
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
-    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
-    args = parser.parse_args()
-    admin = make_engine(args.server)
+@contextmanager
+def scratch_database(server: str) -> Iterator[tuple[Database, str]]:
+    """A new migrated database on SERVER as (Database, libpq DSN); dropped afterwards, also
+    on an error or Ctrl-C."""
+    admin = make_engine(server)
     name = f"fundpool_bench_{uuid.uuid4().hex[:10]}"
     with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = admin.url.set(database=name)
     engine = make_engine(url.render_as_string(hide_password=False))
     try:
-        with tempfile.TemporaryDirectory() as folder:
-            return run(Database(engine), url.set(drivername="postgresql").render_as_string(
-                hide_password=False), Path(folder) / "giving-day.csv", args.rows)
+        migrate.upgrade(engine)
+        yield Database(engine), url.set(drivername="postgresql").render_as_string(
+            hide_password=False)
     finally:
         engine.dispose()
         with admin.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
@@ -153,8 +154,16 @@ def main() -> int:
         admin.dispose()
 
 
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--server", default="postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+    args = parser.parse_args()
+    with scratch_database(args.server) as (db, dsn), tempfile.TemporaryDirectory() as folder:
+        return run(db, dsn, Path(folder) / "giving-day.csv", args.rows)
+
+
 def run(db: Database, dsn: str, path: Path, rows: int) -> int:
-    migrate.upgrade(db.engine)
     donor_id = setup(db)
     write_file(path, rows)
     print(f"Python {platform.python_version()}, PostgreSQL on loopback; file "

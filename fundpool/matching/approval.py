@@ -2,12 +2,12 @@
 
 - **Approve** (an admin whose subtree holds the proposal and every paying fund —
   ``pools_involved`` names them for the caller to check): the match must still be
-  what its run saw (proposal in reserve with the same budget, every need open, every
-  fund open with its share available and still allowed by the engine's rules to pay for
-  the proposal: categories, area, per-grant limit, validity not ended), else it is
-  *stale* and refused. Then each share is held on its fund (one hold,
-  ``grants.hold_grant``), the proposal becomes funded and its needs matched, all in the
-  caller's transaction.
+  what its run saw (proposal in reserve with the same budget, its pool and every need's
+  community still open, every need open, every fund open with its share available and
+  still allowed by the engine's rules to pay for the proposal: categories, area,
+  per-grant limit, validity not ended), else it is *stale* and refused. Then each share
+  is held on its fund (one hold, ``grants.hold_grant``), the proposal becomes funded and
+  its needs matched, all in the caller's transaction.
 - **Reject** a proposed match, with a reason: nothing was held, nothing moves.
 - **Disburse** an instalment of an approved grant, dated no earlier than the approval:
   split across the funds in proportion to what each still holds, to the fen (``split``),
@@ -196,6 +196,7 @@ def _still_current(session: Session, match: RunMatch, proposal) -> None:
     if proposal.budget != match.budget:
         raise Conflict("match {match} is stale: proposal {proposal}'s budget changed; run "
                        "matching again", "match_id", match=match.id, proposal=proposal.id)
+    _check_pools_open(match, proposal)
     for row in match.needs:
         if row.need.status != "open":
             raise Conflict("match {match} is stale: need {need} is {status}; run matching "
@@ -204,6 +205,21 @@ def _still_current(session: Session, match: RunMatch, proposal) -> None:
     candidate = as_candidate(proposal)
     for share in match.shares:
         _may_still_pay(session, match, share, candidate)
+
+
+def _check_pools_open(match: RunMatch, proposal) -> None:
+    """A run leaves out the needs and proposals of closed pools (``inputs.load_inputs``):
+    a community merged away since the run is surveyed again where its people now belong,
+    so approving its old match would hold money for a place that no longer exists."""
+    if not proposal.pool.is_open:
+        raise Conflict("match {match} is stale: pool {pool}, where proposal {proposal} is "
+                       "in reserve, is closed; run matching again", "match_id",
+                       match=match.id, pool=proposal.pool.code, proposal=proposal.id)
+    for row in match.needs:
+        if not row.need.pool.is_open:
+            raise Conflict("match {match} is stale: need {need}'s community {pool} is closed; "
+                           "run matching again", "match_id", match=match.id,
+                           need=row.need_id, pool=row.need.pool.code)
 
 
 def _may_still_pay(session: Session, match: RunMatch, share: RunShare,

@@ -227,3 +227,45 @@ def test_a_closed_communitys_needs_and_proposals_are_not_matched(db, scene):
         made = session.get(MatchingRun, run(db))
         assert (made.status, made.needs_seen, made.proposals_seen, made.matches) == \
             ("done", 0, 0, [])
+
+
+def test_a_match_whose_community_closed_since_the_run_is_stale(db, scene):
+    """The community is merged away after the run proposed its project (paid by the
+    street alone): approving would hold the street's money for needs and a project of a
+    pool that no longer exists, which no new run would propose."""
+    with db.transaction() as session:
+        allocate(session, ACTOR, get_fund(session, BINHE), get_fund(session, STREET), 500_00,
+                 "CNY", today(), "社区撤并，余额上交街道")
+    match_id = the_match(db, run(db)).id
+    with db.transaction() as session:
+        close_pool(session, ACTOR, BINHE, "撤并")
+    with pytest.raises(Conflict, match=f"stale: pool {BINHE}, where proposal .* is closed"):
+        decide(db, "approve", match_id)
+    with db.sessions() as session:
+        assert proposals.get_proposal(session, scene["proposal"]).status == "in_reserve"
+        assert {needs.get_need(session, n).status for n in scene["needs"]} == {"open"}
+        assert session.scalar(select(func.count()).select_from(holds.Hold)) == 0
+    assert account(db, f"{STREET}:1002:CNY") == (3_500_00, 0)
+
+
+def test_a_match_whose_needs_community_closed_since_the_run_is_stale(db, scene):
+    """A street's project serves a community's needs; the community is merged away after
+    the run: its needs are no longer the register's to match."""
+    with db.transaction() as session:
+        proposals.withdraw(session, ACTOR, proposals.get_proposal(session, scene["proposal"],
+                                                                  lock=True))
+        street_wide = proposals.create_proposal(session, ACTOR, proposals.NewProposal(
+            organisation="南园街道社工站", title="街道长者助餐", categories=("elderly_in_difficulty",),
+            area_codes=(STREET,), budget=2_000_00, capacity=15, duration_days=90))
+        proposals.submit(session, ACTOR, street_wide)
+        proposals.review(session, ACTOR, street_wide, accept=True)
+        allocate(session, ACTOR, get_fund(session, BINHE), get_fund(session, STREET), 500_00,
+                 "CNY", today(), "社区撤并，余额上交街道")
+    match_id = the_match(db, run(db)).id
+    with db.transaction() as session:
+        close_pool(session, ACTOR, BINHE, "撤并")
+    with pytest.raises(Conflict, match=f"stale: need .* community {BINHE} is closed"):
+        decide(db, "approve", match_id)
+    with db.sessions() as session:
+        assert {needs.get_need(session, n).status for n in scene["needs"]} == {"open"}
+        assert session.scalar(select(func.count()).select_from(holds.Hold)) == 0

@@ -2,12 +2,12 @@
 
 - **Approve** (an admin whose subtree holds the proposal and every paying fund —
   ``pools_involved`` names them for the caller to check): the match must still be
-  what its run saw (proposal in reserve with the same budget, its pool and every need's
-  community still open, every need open, every fund open with its share available and
-  still allowed by the engine's rules to pay for the proposal: categories, area,
-  per-grant limit, validity not ended), else it is *stale* and refused. Then each share
-  is held on its fund (one hold, ``grants.hold_grant``), the proposal becomes funded and
-  its needs matched, all in the caller's transaction.
+  what its run saw (proposal in reserve with the same budget and not ended, its pool
+  and every need's community still open, every need open, every fund open with its
+  share available and still allowed by the engine's rules to pay for the proposal:
+  categories, area, per-grant limit, validity not ended), else it is *stale* and
+  refused. Then each share is held on its fund (one hold, ``grants.hold_grant``), the
+  proposal becomes funded and its needs matched, all in the caller's transaction.
 - **Reject** a proposed match, with a reason: nothing was held, nothing moves.
 - **Disburse** an instalment of an approved grant, dated no earlier than the approval:
   split across the funds in proportion to what each still holds, to the fen (``split``),
@@ -196,6 +196,12 @@ def _still_current(session: Session, match: RunMatch, proposal) -> None:
     if proposal.budget != match.budget:
         raise Conflict("match {match} is stale: proposal {proposal}'s budget changed; run "
                        "matching again", "match_id", match=match.id, proposal=proposal.id)
+    if proposal.end_date is not None and proposal.end_date < today():
+        # a run leaves out the projects already over (inputs.load_inputs); money held for
+        # one now could only be released again
+        raise Conflict("match {match} is stale: proposal {proposal} ended on {end}; run "
+                       "matching again", "match_id", match=match.id, proposal=proposal.id,
+                       end=proposal.end_date)
     _check_pools_open(match, proposal)
     for row in match.needs:
         if row.need.status != "open":

@@ -269,3 +269,29 @@ def test_a_match_whose_needs_community_closed_since_the_run_is_stale(db, scene):
     with db.sessions() as session:
         assert {needs.get_need(session, n).status for n in scene["needs"]} == {"open"}
         assert session.scalar(select(func.count()).select_from(holds.Hold)) == 0
+
+
+def test_a_match_whose_project_ended_since_the_run_is_stale(db, scene):
+    """Yesterday's run proposed a project running until yesterday; approved today, it would
+    hold money for a project already over, which today's run leaves out."""
+    from datetime import timedelta
+    yesterday = today() - timedelta(days=1)
+    with db.transaction() as session:
+        proposals.withdraw(session, ACTOR, proposals.get_proposal(session, scene["proposal"],
+                                                                  lock=True))
+        ending = proposals.create_proposal(session, ACTOR, proposals.NewProposal(
+            organisation="福田区长者服务社", title="滨河长者助餐（冬季）",
+            categories=("elderly_in_difficulty",), area_codes=(BINHE,), budget=2_000_00,
+            capacity=15, start_date=yesterday - timedelta(days=89), end_date=yesterday))
+        proposals.submit(session, ACTOR, ending, yesterday - timedelta(days=89))
+        proposals.review(session, ACTOR, ending, accept=True)
+        ending_id = ending.id
+    with db.transaction() as session:
+        run_id = runs.run_now(session, ACTOR, on=yesterday).id
+    match_id = the_match(db, run_id).id
+    with pytest.raises(Conflict, match=f"stale: proposal {ending_id} ended on {yesterday}"):
+        decide(db, "approve", match_id)
+    with db.sessions() as session:
+        assert proposals.get_proposal(session, ending_id).status == "in_reserve"
+        assert {needs.get_need(session, n).status for n in scene["needs"]} == {"open"}
+        assert session.scalar(select(func.count()).select_from(holds.Hold)) == 0

@@ -60,12 +60,54 @@ def match_on_schedule(database: Database) -> int:
     return runs.run_matching(database, SCHEDULER)
 
 
+CRONTAB_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab's 0 to 6
+
+
 def matching_trigger(cron: str) -> CronTrigger:
+    """The crontab schedule, read as crontab reads it. APScheduler 3's ``from_crontab``
+    takes a weekday number as its own (0 is Monday), not crontab's (0 and 7 are Sunday):
+    '0 2 * * 0' would run on Mondays. So the weekday field is given to it as names."""
     try:
-        return CronTrigger.from_crontab(cron, timezone="Asia/Shanghai")
+        fields = cron.split()
+        if len(fields) != 5:
+            raise ValueError(f"Wrong number of fields; got {len(fields)}, expected 5")
+        minute, hour, day, month, weekday = fields
+        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=_crontab_weekdays(weekday), timezone="Asia/Shanghai")
     except ValueError as exc:
         raise ConfigError(f"matching_cron {cron!r} is not a crontab schedule such as "
                           f"'0 2 * * *': {exc}") from None
+
+
+def _crontab_weekdays(field: str) -> str:
+    """crontab's weekday field (``*``, ``1-5``, ``0,6``, ``*/2``, ``mon-fri``; 0 and 7 are
+    Sunday) as the list of day names it means, which APScheduler reads the same way."""
+    days: set[int] = set()
+    for item in field.lower().split(","):
+        span, slash, step = item.partition("/")
+        every = int(step) if slash else 1
+        if every < 1:
+            raise ValueError(f"weekday step {step!r} is not above 0")
+        if span == "*":
+            first, last = 0, 6
+        else:
+            low, dash, high = span.partition("-")
+            first = _crontab_weekday(low)
+            last = _crontab_weekday(high) if dash else (7 if slash else first)
+            if last < first:
+                raise ValueError(f"weekday range {span!r} runs backwards")
+        days.update(number % 7 for number in range(first, last + 1, every))
+    if len(days) == 7:
+        return "*"
+    return ",".join(CRONTAB_WEEKDAYS[number] for number in sorted(days))
+
+
+def _crontab_weekday(token: str) -> int:
+    if token in CRONTAB_WEEKDAYS:
+        return CRONTAB_WEEKDAYS.index(token)
+    if token.isdigit() and int(token) <= 7:
+        return int(token)
+    raise ValueError(f"{token!r} is not a weekday (0-7, 0 and 7 being Sunday, or sun-sat)")
 
 
 def build_scheduler(database: Database, settings: dict,

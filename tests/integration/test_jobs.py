@@ -128,3 +128,25 @@ def test_a_scheduled_run_cut_off_by_a_crash_is_marked_failed_by_the_next_one(db,
         assert "interrupted" in cut_off.message
         assert session.get(MatchingRun, asked_id).status == "done"
         assert session.get(MatchingRun, new_id).status == "done"
+
+
+def test_the_matching_schedule_counts_weekdays_as_crontab_does():
+    """crontab counts 0 and 7 as Sunday; APScheduler 3's own numbers start at Monday. A
+    weekly run set for Sunday ('0 2 * * 0') must not run on Monday, nor weekdays ('1-5')
+    from Tuesday to Saturday."""
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+    shanghai = ZoneInfo("Asia/Shanghai")
+    saturday = dt.datetime(2026, 11, 28, 3, 0, tzinfo=shanghai)
+
+    def next_day(cron: str) -> str:
+        fire = jobs.matching_trigger(cron).get_next_fire_time(None, saturday)
+        return f"{fire:%a %H:%M}"
+    assert next_day("0 2 * * 0") == "Sun 02:00"
+    assert next_day("0 2 * * 7") == "Sun 02:00"
+    assert next_day("0 2 * * 1-5") == "Mon 02:00"
+    assert next_day("0 2 * * 6") == "Sat 02:00"  # the next one, a week on
+    assert next_day("30 1 * * mon,wed") == "Mon 01:30"
+    assert next_day("0 2 * * 5-7") == "Sun 02:00"
+    assert next_day("0 2 * * */2") == "Sun 02:00"  # Sunday, Tuesday, Thursday, Saturday
+    assert next_day("0 2 * * *") == "Sun 02:00"

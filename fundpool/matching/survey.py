@@ -22,7 +22,7 @@ from datetime import date
 from pathlib import Path
 from typing import Callable
 
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
 from fundpool import import_jobs
@@ -108,6 +108,7 @@ def import_needs(db: Database, actor: Actor, path: Path, settings: Settings = Se
         return _stopped(checked)
     recording()
     with db.sessions() as session:
+        _take_turns(session)
         report = _pass(session, actor, path, settings, on, write=True)
         if settings.strict and report.rejected_count:  # the register changed in between
             session.rollback()
@@ -118,6 +119,15 @@ def import_needs(db: Database, actor: Actor, path: Path, settings: Settings = Se
         session.commit()
     progress(report.rows, report.rows)
     return report
+
+
+def _take_turns(session: Session) -> None:
+    """Imports record one at a time, until their commit: two at once (the same file sent
+    twice) would each find its rows not yet recorded, and the second would fail whole on
+    the unique survey_ref instead of reporting them as duplicates. On PostgreSQL an
+    advisory lock; SQLite's one writer already takes turns."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(hashtext('fundpool.needs.import'))"))
 
 
 def _stopped(report: Report) -> Report:

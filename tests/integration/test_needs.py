@@ -308,3 +308,23 @@ def test_a_job_reports_progress_while_it_checks_a_large_file(db, shenzhen, tmp_p
         assert (done.status, done.imported, done.rows_done) == ("done", rows, rows), done.message
     assert {"rows_done": 1_000, "rows_total": rows} in seen
     assert count(db, import_job_id=job_id) == rows
+
+
+@pytest.mark.postgres
+def test_two_imports_of_one_survey_at_once_record_each_need_once(db, shenzhen, tmp_path):
+    """The same file uploaded twice at once (a double click, two admins of one street):
+    one import records the needs, the other reports them as duplicates; neither fails."""
+    from concurrent.futures import ThreadPoolExecutor
+    from threading import Barrier
+    path = write(tmp_path, "".join(f"NY-{n},{BINHE},elderly_in_difficulty,2,routine,100.00,"
+                                   "2026-11-02,\n" for n in range(2_000)))
+    start = Barrier(2)
+
+    def run(_):
+        start.wait()
+        return import_needs(db, ACTOR, path)
+    with ThreadPoolExecutor(2) as pool:
+        reports = list(pool.map(run, range(2)))
+    assert sorted(r.imported for r in reports) == [0, 2_000]
+    assert sorted(r.duplicate_count for r in reports) == [0, 2_000]
+    assert count(db) == 2_000

@@ -47,16 +47,20 @@ def forget_sign_in_failures(database: Database) -> int:
 
 def match_on_schedule(database: Database) -> int:
     """Mark runs a killed scheduler left behind failed, let lapsed grants go (their holds
-    expired), then run matching; the run's id. Runs under the matching job's lock."""
-    from fundpool.matching import approval, runs  # the engine loads scipy: only when needed
+    expired) and ended proposals expire, then run matching; the run's id. Runs under the
+    matching job's lock."""
+    from fundpool.matching import approval, proposals, runs  # the engine loads scipy
     with database.transaction() as session:
         interrupted = runs.fail_interrupted(session)
         lapsed = approval.lapse_expired(session, SCHEDULER)
+        ended = proposals.expire_ended(session, SCHEDULER)
     if interrupted:
         log.warning("matching runs cut off by a stopped scheduler marked failed",
                     extra={"fields": {"runs": interrupted}})
     if lapsed:
         log.info("lapsed grants released", extra={"fields": {"matches": lapsed}})
+    if ended:
+        log.info("ended proposals expired", extra={"fields": {"proposals": ended}})
     return runs.run_matching(database, SCHEDULER)
 
 

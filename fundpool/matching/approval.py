@@ -45,7 +45,9 @@ from fundpool.pools.models import Pool
 
 def get_match(session: Session, match_id: int, lock: bool = False) -> RunMatch:
     stmt = select(RunMatch).where(RunMatch.id == match_id)
-    match = session.scalar(stmt.with_for_update(of=RunMatch) if lock else stmt)
+    if lock:  # a row already in the session is read again under the lock, not trusted
+        stmt = stmt.with_for_update(of=RunMatch).execution_options(populate_existing=True)
+    match = session.scalar(stmt)
     if match is None:
         raise NotFound("there is no match {match}", "match_id", match=match_id)
     return match

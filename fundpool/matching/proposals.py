@@ -3,8 +3,9 @@
 An organisation's proposal is entered as a draft, submitted, and reviewed by an admin:
 accepted into the reserve (``in_reserve``) or rejected with a reason. From the reserve
 the matching run and its approval take it on: matched → funded → completed. It may be
-withdrawn while it waits (draft, submitted, in_reserve), and it expires if it waits too
-long (in_reserve, matched) or its grant lapses before completion (funded).
+withdrawn while it waits (draft, submitted, in_reserve); it expires when its end date
+passes while it waits in the reserve (``expire_ended``), when its match lapses (matched), or
+when its grant lapses before completion (funded).
 ``TRANSITIONS`` is the whole graph; ``transition`` is the only way a status changes, and
 each change lands in the audit log with who, when and why.
 
@@ -234,6 +235,8 @@ def transition(session: Session, actor: Actor, proposal: Proposal, to: str,
     lock=True)``). Submitting dates it (``on``, default today); a review records who and
     when; a rejection needs a reason. The audit log keeps every move."""
     check_transition(TRANSITIONS, "proposal", proposal.id, proposal.status, to)
+    if to in ("submitted", "in_reserve"):
+        _check_not_ended(proposal)
     if reason is not None and len(reason) > REASON_MAX:
         raise InvalidInput(f"reason is longer than {REASON_MAX} characters", "reason")
     now = utcnow()
@@ -253,6 +256,31 @@ def transition(session: Session, actor: Actor, proposal: Proposal, to: str,
     record(session, actor, "proposal.transition", "proposal", proposal.id, before=before,
            after=to, reason=reason, submitted_on=str(on) if to == "submitted" else None)
     return proposal
+
+
+def _check_not_ended(proposal: Proposal) -> None:
+    """A project whose end date has passed can no longer be carried out, so it is neither
+    submitted nor taken into the reserve: no run would ever match it (``inputs`` reads only
+    proposals not ended), and it would wait there for nothing."""
+    if proposal.end_date is not None and proposal.end_date < today():
+        raise Conflict("proposal {proposal} ended on {end}; a project that is over cannot "
+                       "enter the reserve", "end_date", proposal=proposal.id,
+                       end=proposal.end_date)
+
+
+def expire_ended(session: Session, actor: Actor, on: date | None = None) -> list[int]:
+    """Proposals waiting in the reserve whose end date is before ``on`` (default today) expire:
+    they can no longer be matched. Returns their ids; the scheduler runs this before each
+    matching run, so the reserve shows only projects that can still happen."""
+    on = on or today()
+    ended = session.scalars(
+        select(Proposal).where(Proposal.status == "in_reserve", Proposal.end_date < on)
+        .order_by(Proposal.id).with_for_update(of=Proposal)
+        .execution_options(populate_existing=True)).all()
+    for proposal in ended:
+        transition(session, actor, proposal, "expired",
+                   f"its end date {proposal.end_date} has passed")
+    return [proposal.id for proposal in ended]
 
 
 def submit(session: Session, actor: Actor, proposal: Proposal,

@@ -150,3 +150,21 @@ def test_the_matching_schedule_counts_weekdays_as_crontab_does():
     assert next_day("0 2 * * 5-7") == "Sun 02:00"
     assert next_day("0 2 * * */2") == "Sun 02:00"  # Sunday, Tuesday, Thursday, Saturday
     assert next_day("0 2 * * *") == "Sun 02:00"
+
+
+def test_the_scheduled_run_first_expires_proposals_whose_end_date_has_passed(db, shenzhen):
+    """A proposal left in the reserve past its end date (accepted before it ended) expires
+    when the nightly matching starts, so the reserve does not keep it for ever."""
+    from fundpool.matching import proposals
+    from fundpool.matching.models import Proposal
+    ended = today() - timedelta(days=1)
+    with db.transaction() as session:
+        proposal = proposals.create_proposal(session, Actor("test"), proposals.NewProposal(
+            organisation="福田区社工服务中心", title="暑期托管", categories=("elderly_in_difficulty",),
+            area_codes=("440304001001",), budget=50_000_00, capacity=30,
+            start_date=ended - timedelta(days=59), end_date=ended))
+        proposal.status = "in_reserve"
+        proposal_id = proposal.id
+    jobs.match_on_schedule(db)
+    with db.sessions() as session:
+        assert session.get(Proposal, proposal_id).status == "expired"

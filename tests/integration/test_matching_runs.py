@@ -283,8 +283,8 @@ def test_a_match_whose_project_ended_since_the_run_is_stale(db, scene):
             organisation="福田区长者服务社", title="滨河长者助餐（冬季）",
             categories=("elderly_in_difficulty",), area_codes=(BINHE,), budget=2_000_00,
             capacity=15, start_date=yesterday - timedelta(days=89), end_date=yesterday))
-        proposals.submit(session, ACTOR, ending, yesterday - timedelta(days=89))
-        proposals.review(session, ACTOR, ending, accept=True)
+        # accepted into the reserve while it ran (today it could no longer be)
+        ending.status, ending.submitted_on = "in_reserve", yesterday - timedelta(days=89)
         ending_id = ending.id
     with db.transaction() as session:
         run_id = runs.run_now(session, ACTOR, on=yesterday).id

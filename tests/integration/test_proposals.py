@@ -237,7 +237,8 @@ def test_load_inputs_gives_open_needs_and_reserve_proposals_with_paths(db, shenz
     ended = create(db, duration_days=None, start_date=date(2026, 1, 1),
                    end_date=date(2026, 6, 30))
     move(db, waiting, "submitted", "in_reserve")
-    move(db, ended, "submitted", "in_reserve")
+    with db.transaction() as session:  # accepted while it ran, not yet expired
+        session.get(Proposal, ended).status = "in_reserve"
     with db.sessions() as session:
         found_needs, found = load_inputs(session, date(2026, 11, 20))
     assert found_needs == [NeedInput(id=open_need, pool_path=(
@@ -257,3 +258,54 @@ def test_load_inputs_gives_open_needs_and_reserve_proposals_with_paths(db, shenz
     assert proposal.categories == frozenset({"elderly_in_difficulty", "disability"})
     assert (proposal.budget, proposal.capacity, proposal.submitted_on) == (
         120_000_00, 40, today())
+
+
+@pytest.mark.parametrize("statuses", [(), ("submitted",)])
+def test_a_project_already_over_cannot_enter_the_reserve(db, shenzhen, statuses):
+    """Submitting or accepting a project whose end date has passed is refused: no run would
+    ever match it, so it would wait in the reserve for nothing."""
+    ended = today() - timedelta(days=1)
+    proposal_id = create(db, start_date=ended - timedelta(days=29), end_date=ended,
+                         duration_days=None)
+    with db.transaction() as session:
+        proposal = session.get(Proposal, proposal_id)
+        proposal.status = statuses[-1] if statuses else "draft"
+    step = "in_reserve" if statuses else "submitted"
+    with pytest.raises(Conflict) as raised, db.transaction() as session:
+        proposals.transition(session, ACTOR, proposals.get_proposal(session, proposal_id,
+                                                                    lock=True), step)
+    assert raised.value.field == "end_date"
+    assert str(ended) in raised.value.message
+    assert read(db, proposal_id).status == (statuses[-1] if statuses else "draft")
+
+
+def test_a_project_ending_today_still_enters_the_reserve(db, shenzhen):
+    proposal_id = create(db, start_date=today() - timedelta(days=9), end_date=today(),
+                         duration_days=None)
+    move(db, proposal_id, "submitted", "in_reserve")
+    assert read(db, proposal_id).status == "in_reserve"
+
+
+def test_proposals_in_the_reserve_expire_once_their_end_date_has_passed(db, shenzhen):
+    """The reserve keeps only projects that can still happen: a proposal waiting there past
+    its end date expires, with the reason in the audit log; others are left alone."""
+    ends_today = create(db, start_date=today() - timedelta(days=9), end_date=today(),
+                        duration_days=None)
+    open_ended = create(db)
+    for proposal_id in (ends_today, open_ended):
+        move(db, proposal_id, "submitted", "in_reserve")
+    submitted = create(db, start_date=today() - timedelta(days=9), end_date=today(),
+                       duration_days=None)
+    move(db, submitted, "submitted")
+    tomorrow = today() + timedelta(days=1)
+    with db.transaction() as session:
+        assert proposals.expire_ended(session, ACTOR, on=today()) == []
+        assert proposals.expire_ended(session, ACTOR, on=tomorrow) == [ends_today]
+    assert [read(db, p).status for p in (ends_today, open_ended, submitted)] == [
+        "expired", "in_reserve", "submitted"]
+    with db.sessions() as session:
+        last = session.scalars(select(AuditEvent).where(
+            AuditEvent.action == "proposal.transition", AuditEvent.target_id == str(ends_today))
+            .order_by(AuditEvent.id.desc())).first()
+        assert (last.details["after"], last.details["reason"]) == (
+            "expired", f"its end date {today()} has passed")

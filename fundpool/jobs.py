@@ -7,11 +7,13 @@ same code the schedule runs.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
+from sqlalchemy import func, select
 
 from fundpool.audit.log import Actor
 from fundpool.auth.sign_in_limit import forget_ended_windows
@@ -114,10 +116,29 @@ def _crontab_weekday(token: str) -> int:
     raise ValueError(f"{token!r} is not a weekday (0-7, 0 and 7 being Sunday, or sun-sat)")
 
 
+def matching_missed(database: Database, trigger: CronTrigger,
+                    now: datetime | None = None) -> bool:
+    """Whether a scheduled matching time has passed since the last scheduled run that
+    finished began: the scheduler was down then, or was killed during the run (APScheduler
+    keeps its jobs in memory, so it cannot know by itself). A database that never finished a
+    scheduled run has missed none: its first night is the schedule's."""
+    from fundpool.matching.run_models import MatchingRun
+    with database.sessions() as session:
+        last = session.scalar(select(func.max(MatchingRun.started_at))
+                              .where(MatchingRun.trigger == "schedule",
+                                     MatchingRun.status == "done"))
+    if last is None:
+        return False
+    due = trigger.get_next_fire_time(None, last + timedelta(seconds=1))
+    return due is not None and due <= (now or utcnow())
+
+
 def build_scheduler(database: Database, settings: dict,
                     background: bool = False) -> BaseScheduler:
-    """Every job runs alone across processes (job_lock) and missed runs coalesce.
-    ``background``: in a thread of the calling process (the demo's), not blocking it."""
+    """Every job runs alone across processes (job_lock) and missed runs coalesce: while
+    the scheduler runs, APScheduler's ``coalesce``; across a stop, the matching job runs at
+    once on start when its time passed meanwhile (``matching_missed``) — once, however many
+    nights were missed. ``background``: in a thread of the calling process (the demo's)."""
     kind = BackgroundScheduler if background else BlockingScheduler
     scheduler = kind(timezone="Asia/Shanghai")
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -130,6 +151,8 @@ def build_scheduler(database: Database, settings: dict,
     scheduler.add_job(run_alone, "interval", hours=1,
                       args=[database, "forget_sign_in_failures", forget_sign_in_failures],
                       id="forget_sign_in_failures", **common)
-    scheduler.add_job(run_alone, matching_trigger(settings["matching_cron"]),
-                      args=[database, "matching", match_on_schedule], id="matching", **common)
+    trigger = matching_trigger(settings["matching_cron"])
+    catch_up = {"next_run_time": utcnow()} if matching_missed(database, trigger) else {}
+    scheduler.add_job(run_alone, trigger, args=[database, "matching", match_on_schedule],
+                      id="matching", **common, **catch_up)
     return scheduler

@@ -160,11 +160,64 @@ def test_the_scheduled_run_first_expires_proposals_whose_end_date_has_passed(db,
     ended = today() - timedelta(days=1)
     with db.transaction() as session:
         proposal = proposals.create_proposal(session, Actor("test"), proposals.NewProposal(
-            organisation="福田区社工服务中心", title="暑期托管", categories=("elderly_in_difficulty",),
-            area_codes=("440304001001",), budget=50_000_00, capacity=30,
-            start_date=ended - timedelta(days=59), end_date=ended))
+            organisation="福田区社工服务中心", title="长者暑期活动",
+            categories=("elderly_in_difficulty",), area_codes=("440304001001",),
+            budget=50_000_00, capacity=30, start_date=ended - timedelta(days=59), end_date=ended))
         proposal.status = "in_reserve"
         proposal_id = proposal.id
     jobs.match_on_schedule(db)
     with db.sessions() as session:
         assert session.get(Proposal, proposal_id).status == "expired"
+
+
+def _scheduled_run(db, started_at, status="done") -> None:
+    from fundpool.matching.run_models import MatchingRun
+    with db.transaction() as session:
+        session.add(MatchingRun(trigger="schedule", triggered_by="scheduler", status=status,
+                                started_at=started_at))
+
+
+def test_a_nightly_run_missed_while_the_scheduler_was_down_runs_once_at_start(db):
+    """Last night's 02:00 run fell while no scheduler ran: started at 03:00, the scheduler
+    runs matching at once (one run, however many nights were missed). Started before 02:00,
+    or after tonight's run finished, it waits for the schedule."""
+    from datetime import datetime, timezone
+
+    from fundpool.ledger.posting import LEDGER_TZ
+    trigger = jobs.matching_trigger("0 2 * * *")
+
+    def at(day, hour):
+        return datetime(2026, 11, day, hour, tzinfo=LEDGER_TZ).astimezone(timezone.utc)
+
+    assert not jobs.matching_missed(db, trigger, now=at(28, 3))  # never ran: first night
+    _scheduled_run(db, at(25, 2))
+    assert jobs.matching_missed(db, trigger, now=at(28, 3))  # three nights missed: once
+    _scheduled_run(db, at(27, 2))
+    assert not jobs.matching_missed(db, trigger, now=at(28, 1))
+    assert jobs.matching_missed(db, trigger, now=at(28, 3))
+    _scheduled_run(db, at(28, 2), status="failed")  # killed during tonight's run
+    assert jobs.matching_missed(db, trigger, now=at(28, 3))
+    _scheduled_run(db, at(28, 2))
+    assert not jobs.matching_missed(db, trigger, now=at(28, 3))
+
+
+def test_a_scheduler_started_after_a_missed_night_runs_matching_at_once(db):
+    _scheduled_run(db, jobs.utcnow() - timedelta(days=3))
+    scheduler = jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24,
+                                          "matching_cron": "0 2 * * *"}, background=True)
+    scheduler.start(paused=True)
+    try:
+        assert scheduler.get_job("matching").next_run_time <= jobs.utcnow()
+    finally:
+        scheduler.shutdown(wait=False)
+
+
+def test_a_scheduler_started_after_tonights_run_keeps_the_schedule(db):
+    _scheduled_run(db, jobs.utcnow())
+    scheduler = jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24,
+                                          "matching_cron": "0 2 * * *"}, background=True)
+    scheduler.start(paused=True)
+    try:
+        assert scheduler.get_job("matching").next_run_time > jobs.utcnow()
+    finally:
+        scheduler.shutdown(wait=False)

@@ -117,6 +117,29 @@ def test_foundations_read_only_the_funds_granted_to_them(client, shenzhen, admin
     assert give(client, foundation, ready, channel_ref="F-1").status_code == 403
 
 
+def test_foundations_never_learn_who_an_anonymous_donor_is(client, shenzhen, admin, ready):
+    """A foundation reads the gifts to its funds as its statement shows them: an anonymous
+    donor is 匿名捐赠人, and no donor's contact or identity number reaches it."""
+    hidden = client.post("/api/v1/donors", headers=admin, json={
+        "kind": "individual", "name": "张三丰", "anonymous": True, "contact": "13800138000",
+        "id_number": "440304199001011234"}).json
+    gift = give(client, admin, hidden, channel_ref="BOC-0002").json
+    give(client, admin, ready)
+    tokens = client.get("/api/v1/tokens?limit=500", headers=shenzhen.headers("city_admin")).json
+    token_id = next(t["id"] for t in tokens["items"] if t["role"] == "foundation")
+    client.post("/api/v1/funds/ELDER-440304001/grants", headers=admin, json={"token_id": token_id})
+    foundation = shenzhen.headers("foundation")
+    listed = client.get("/api/v1/donations", headers=foundation).json["items"]
+    read = client.get(f"/api/v1/donations/{gift['id']}", headers=foundation).json
+    for shown in (read, *listed):
+        assert "张三丰" not in str(shown) and "13800138000" not in str(shown)
+        assert shown["donor"]["contact"] is None and shown["donor"]["id_number"] is None
+    assert read["donor"]["name"] == read["donor"]["display_name"] == "匿名捐赠人"
+    assert {d["donor"]["name"] for d in listed} == {"匿名捐赠人", "张三"}
+    own = client.get(f"/api/v1/donations/{gift['id']}", headers=admin).json["donor"]
+    assert own["name"] == "张三丰" and own["contact"] == "13800138000"
+
+
 def test_restriction_changes_touch_no_money(client, admin, ready):
     give(client, admin, ready)
     response = client.put("/api/v1/funds/ELDER-440304001/restriction", headers=admin, json={

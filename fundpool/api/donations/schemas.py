@@ -33,16 +33,36 @@ class DonorCreateSchema(ma.Schema):
                                  "auditors"})
 
 
+def _foundation_reads() -> bool:
+    """A foundation reads the gifts to the funds granted to it, not who gave them beyond the
+    name its statement shows (匿名捐赠人 for an anonymous donor): it is a third party to the
+    donor, and a receipt is the pool's business, not the foundation's."""
+    return principal().role == "foundation"
+
+
 class DonorSchema(ma.Schema):
     id = ma.fields.Integer()
     kind = ma.fields.String()
-    name = ma.fields.String()
+    name = ma.fields.Method("shown_name", metadata={
+        "type": "string", "description": "To a foundation, the display name (匿名捐赠人 for an "
+                                         "anonymous donor)"})
     display_name = ma.fields.String()
     anonymous = ma.fields.Boolean()
-    contact = ma.fields.String(allow_none=True)
-    id_number = ma.fields.Method("shown_id_number", allow_none=True)
+    contact = ma.fields.Method("shown_contact", allow_none=True, metadata={
+        "type": "string", "description": "Never shown to a foundation"})
+    id_number = ma.fields.Method("shown_id_number", allow_none=True, metadata={
+        "type": "string", "description": "Masked except for auditors; never shown to a "
+                                         "foundation"})
+
+    def shown_name(self, donor) -> str:
+        return donor.display_name if _foundation_reads() else donor.name
+
+    def shown_contact(self, donor) -> str | None:
+        return None if _foundation_reads() else donor.contact
 
     def shown_id_number(self, donor) -> str | None:
+        if _foundation_reads():
+            return None
         return donor.id_number if principal().role == "auditor" else masked(donor.id_number)
 
 

@@ -203,9 +203,13 @@ def reset_access(session: Session, actor: Actor, resetter: Principal | None, use
 
 
 def require_resetter(resetter: Principal, user: User) -> None:
+    """Administrators reset administrators strictly below them; auditors and foundations
+    only a city administrator, as only it issues their tokens, also one that was given a
+    pool (the token rules allow it): a district administrator who could would receive the
+    new link and become an auditor."""
     require_role(resetter, "admin")
     pool_code = user.pool_code
-    if pool_code is None:
+    if pool_code is None or user.role != "admin":
         allowed = resetter.is_root_admin
     else:
         allowed = resetter.covers(pool_code) and pool_code != resetter.pool_code
@@ -248,7 +252,8 @@ def list_users(session: Session, viewer: Principal) -> list[User]:
     stmt = select(User).join(User.identity).order_by(User.login)
     if not viewer.is_root_admin:
         low, high = subtree_bounds(viewer.pool_code, viewer.pool_level)
-        stmt = stmt.join(ApiToken.pool).where(Pool.code.between(low, high))
+        stmt = stmt.join(ApiToken.pool).where(Pool.code.between(low, high),
+                                              ApiToken.role == "admin")
     return list(session.scalars(stmt))
 
 

@@ -245,6 +245,36 @@ def test_an_admin_resets_people_below_but_not_a_peer_of_the_same_pool(app, admin
     assert done.status_code == 200 and "/invite/" in done.get_data(as_text=True)
 
 
+def test_only_a_city_admin_resets_an_auditor_or_a_foundation_even_one_given_a_pool(
+        app, admin, make, snapshot):
+    """The new invitation link goes to whoever resets: a district admin who could reset an
+    auditor (or a foundation) that was given a pool below it would take over that account."""
+    make.user("shen.ji", "auditor", "440304001")
+    make.user("ci.shan", "foundation", "440304001")
+    client = app.test_client()
+    sign_in(client, "wang.fang")
+    page = client.get("/users").get_data(as_text=True)
+    assert "shen.ji" not in page and "ci.shan" not in page
+    csrf = csrf_of(page)
+    before = snapshot()
+    with app.app_context():
+        from fundpool.api.requests import database
+        with database().sessions() as session:
+            from fundpool.auth.users import find_user
+            ids = [find_user(session, login).id for login in ("shen.ji", "ci.shan")]
+    for user_id in ids:
+        refused = client.post(f"/users/{user_id}/reset", data={"csrf_token": csrf})
+        assert refused.status_code == 403 and "/invite/" not in refused.get_data(as_text=True)
+    assert snapshot() == before
+    assert sign_in(app.test_client(), "shen.ji").status_code == 302
+    make.user("city", "admin", "440300")
+    city = app.test_client()
+    sign_in(city, "city")
+    page = city.get("/users").get_data(as_text=True)
+    done = city.post(f"/users/{ids[0]}/reset", data={"csrf_token": csrf_of(page)})
+    assert done.status_code == 200 and "/invite/" in done.get_data(as_text=True)
+
+
 def test_console_pages_run_only_our_own_scripts(client, admin):
     sign_in(client, "wang.fang")
     policy = client.get("/").headers["Content-Security-Policy"]

@@ -19,7 +19,7 @@ from fundpool.api import json_bodies
 from fundpool.auth.principal import Principal
 from fundpool.auth.tokens import authenticate
 from fundpool.db import Database
-from fundpool.errors import Unauthenticated
+from fundpool.errors import InvalidInput, Unauthenticated
 from fundpool.logs import request_id_var
 
 OPEN_BLUEPRINTS = {"health", "api-docs", "public", "console"}  # the console signs people in itself
@@ -46,6 +46,7 @@ def init_requests(app: Flask) -> None:
     json_bodies.install()
     app.before_request(_start)
     app.before_request(_authenticate)
+    app.before_request(_refuse_unstorable_path)
     app.after_request(_finish)
     app.teardown_request(_teardown)
 
@@ -118,6 +119,17 @@ def _authenticate() -> None:
         raise
     if not database().is_postgres:
         session.rollback()
+
+
+def _refuse_unstorable_path() -> None:
+    """Refuse a part of the path no text column can store (a NUL, ``%00``), naming it (422),
+    as JSON bodies and query strings are: PostgreSQL would refuse it only mid-query, a 500
+    anyone could cause with one public request. After authentication, so that nobody
+    learns anything of an endpoint they may not call."""
+    for name, value in (request.view_args or {}).items():
+        if isinstance(value, str) and json_bodies.UNSTORABLE.search(value):
+            raise InvalidInput(f"{name} contains a NUL character or an unpaired surrogate, "
+                               "which cannot be stored as text", name)
 
 
 def _logged_path() -> str:

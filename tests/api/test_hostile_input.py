@@ -117,6 +117,26 @@ def test_nul_characters_in_query_filters_are_refused(client, shenzhen, query):
     assert response.json["errors"][0]["field"] == query.split("=")[0]
 
 
+@pytest.mark.parametrize("path, who, field", [
+    ("/api/v1/public/funds/a%00b/figures", None, "code"),
+    ("/api/v1/public/pools/4403%00/figures", None, "code"),
+    ("/api/v1/public/funds/a%00b/reports/2025", None, "code"),
+    ("/api/v1/funds/a%00b", "street_admin", "code"),
+    ("/api/v1/accounts/a%00b", "auditor", "code"),
+])
+def test_nul_characters_in_the_path_are_refused(client, shenzhen, path, who, field):
+    """PostgreSQL refuses a NUL in a query parameter mid-query: a 500 anyone could cause
+    with one public request, unless it is refused first, naming the path part."""
+    response = client.get(path, headers=shenzhen.headers(who) if who else {})
+    assert response.status_code == 422
+    refused(response, field)
+
+
+def test_a_nul_character_in_a_public_page_address_is_refused(client):
+    response = client.get("/public/funds/a%00b")
+    assert response.status_code == 422 and response.mimetype == "text/html"
+
+
 @pytest.mark.parametrize("name", [
     "\u202eRTL override 张三", "e\u0301\u0301\u0301", "🙏爱心人士🌸", "Robert'); DROP TABLE donors;--",
     "' OR '1'='1", "=HYPERLINK(\"http://evil.example\",\"点我\")", "@SUM(1+1)*cmd|' /C calc'!A0",

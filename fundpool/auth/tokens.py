@@ -103,9 +103,11 @@ def revoke_token(session: Session, actor: Actor, token: ApiToken) -> ApiToken:
 
 
 def list_tokens(session: Session, viewer: Principal, after: int | None, limit: int) -> Page:
-    """Tokens the viewer may manage: all for a city admin, else its subtree's admin tokens."""
+    """Tokens the viewer may manage: all for a city admin, else its subtree's admin tokens
+    (not an auditor's or a foundation's given a pool there: only a city admin manages those)."""
     stmt = select(ApiToken)
     if not viewer.is_root_admin:
         low, high = subtree_bounds(viewer.pool_code, viewer.pool_level)
-        stmt = stmt.join(ApiToken.pool).where(Pool.code.between(low, high))
+        stmt = stmt.join(ApiToken.pool).where(Pool.code.between(low, high),
+                                              ApiToken.role == "admin")
     return keyset_page(session, stmt, ApiToken.id, after, limit)

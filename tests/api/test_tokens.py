@@ -89,3 +89,16 @@ def test_token_lists_show_what_the_viewer_manages_and_no_secrets(client, shenzhe
     street = client.get("/api/v1/tokens", headers=shenzhen.headers("street_admin")).json
     assert sorted(t["pool_code"] for t in street["items"]) == ["440304001", "440304001001"]
     assert client.get("/api/v1/tokens", headers=shenzhen.headers("auditor")).status_code == 403
+
+
+def test_a_district_admin_lists_no_auditor_or_foundation_token_even_one_given_a_pool(
+        client, shenzhen):
+    """Only a city admin manages auditor and foundation tokens, so only it lists them, also
+    one the city admin gave a pool in a district's subtree."""
+    for role in ("auditor", "foundation"):
+        assert issue(client, shenzhen, "city_admin", name=f"南园 {role}", role=role,
+                     pool_code="440304001").status_code == 201
+    listed = client.get("/api/v1/tokens?limit=500", headers=shenzhen.headers("district_admin")).json
+    assert {t["role"] for t in listed["items"]} == {"admin"}
+    everything = client.get("/api/v1/tokens?limit=500", headers=shenzhen.headers("city_admin")).json
+    assert {"南园 auditor", "南园 foundation"} <= {t["name"] for t in everything["items"]}

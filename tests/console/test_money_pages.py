@@ -263,6 +263,33 @@ def upload(client, content: bytes, name: str = "giving-day.csv", **form):
     return client.post("/imports/new", data=data, content_type="multipart/form-data")
 
 
+def multipart(file_name: str, size: int, **fields) -> tuple[bytes, str]:
+    """A multipart body built here: the test client spools a large one to a file it leaves
+    open."""
+    parts = [f'--b\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+             .encode() for name, value in fields.items()]
+    parts.append(f'--b\r\nContent-Disposition: form-data; name="file"; filename="{file_name}"'
+                 '\r\nContent-Type: text/csv\r\n\r\n'.encode() + b"x" * size + b"\r\n--b--\r\n")
+    return b"".join(parts), "multipart/form-data; boundary=b"
+
+
+def test_only_a_signed_in_administrator_may_send_a_body_larger_than_a_request(app, client,
+                                                                             scene):
+    """The import page takes files far larger than any other request; a stranger (or an
+    auditor) must not be able to make the server receive and parse one, only to be refused
+    for the missing form token afterwards."""
+    body, kind = multipart("a.csv", 2_000_000, csrf_token="not-the-token")
+    assert app.test_client().post("/imports/new", data=body, content_type=kind).status_code == 413
+    auditor = app.test_client()
+    sign_in(auditor, "shen.ji")
+    assert auditor.post("/imports/new", data=body, content_type=kind).status_code == 413
+    sign_in(client, "wang.fang")
+    body, kind = multipart("a.txt", 2_000_000, channel="internet_platform",
+                           csrf_token=csrf_of(text(client.get("/imports/new"))))
+    admitted = client.post("/imports/new", data=body, content_type=kind)
+    assert admitted.status_code == 422  # read in full, then refused for its kind
+
+
 def test_an_uploaded_file_is_imported_and_its_report_shown(app, client, scene):
     sign_in(client, "wang.fang")
     started = upload(client, SAMPLE.read_bytes(), expect_rows="5")

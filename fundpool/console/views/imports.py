@@ -24,9 +24,13 @@ FINISHED = ("done", "stopped", "failed")
 
 @bp.before_request
 def _allow_large_files() -> None:
-    """Before the CSRF check reads the form: an import file may be large."""
+    """Before the CSRF check reads the form: an import file may be large, for a signed-in
+    administrator only (the session is read, not the body), so that nobody else makes the
+    server receive and parse hundreds of megabytes before being refused."""
     if request.endpoint == "console.new_import":
-        request.max_content_length = current_app.config["FUNDPOOL"]["max_import_bytes"]
+        who = viewer()
+        if who is not None and who.role == "admin":
+            request.max_content_length = current_app.config["FUNDPOOL"]["max_import_bytes"]
 
 
 @bp.route("/imports/new", methods=["GET", "POST"])

@@ -72,7 +72,11 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str, pool_size: int = 5) -> Engine:
-    """Create the engine for ``url``; unsupported or malformed URLs are a ConfigError."""
+    """Create the engine for ``url``; unsupported or malformed URLs are a ConfigError.
+
+    A database error's message leaves out the statement's values (``hide_parameters``): the
+    service logs an unexpected one whole, and the values may be a donor's identity number,
+    phone or name, which no log may hold."""
     try:
         parsed = make_url(url)
     except ArgumentError:
@@ -82,8 +86,8 @@ def make_engine(url: str, pool_size: int = 5) -> Engine:
     if parsed.get_backend_name() == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
-        return create_engine(parsed, pool_size=pool_size)
-    engine = create_engine(parsed, connect_args={"timeout": 30})
+        return create_engine(parsed, pool_size=pool_size, hide_parameters=True)
+    engine = create_engine(parsed, connect_args={"timeout": 30}, hide_parameters=True)
     event.listen(engine, "connect", _sqlite_pragmas)
     # SQLite has one writer: take its lock when a transaction begins, so a
     # transaction never reads, then finds another writer got in first.

@@ -73,6 +73,22 @@ def test_token_secrets_never_reach_the_logs(client, shenzhen, all_logs):
         assert secret not in written
 
 
+def test_a_database_error_the_service_logs_carries_no_identity_number(db):
+    """An unexpected database error (a dropped connection, a full disk) is logged with its
+    message; SQLAlchemy's message lists the statement's values, here a donor's identity
+    number and phone, unless the engine hides them."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import DBAPIError
+
+    failing = text("INSERT INTO donors (kind, name, contact, id_number, no_such_column) "
+                   "VALUES ('individual', :name, :contact, :id_number, 1)")
+    with db.sessions() as session, pytest.raises(DBAPIError) as raised:
+        session.execute(failing, {"name": "张三", "contact": "13800138000",
+                                  "id_number": "440304199001011234"})
+    for value in ("440304199001011234", "13800138000", "张三"):
+        assert value not in str(raised.value)
+
+
 def _issue(client, headers, n):
     return client.post("/api/v1/tokens", headers=headers,
                        json={"name": f"街道管理员 {n}", "role": "admin", "pool_code": "440304001"})

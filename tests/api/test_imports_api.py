@@ -152,3 +152,22 @@ def test_an_upload_whose_commit_is_retried_starts_one_job_on_its_whole_file(app,
         assert session.execute(select(ImportJob.id, ImportJob.status, ImportJob.imported)
                                ).all() == [(started.json["id"], "done", 3)]
     assert set(folder.glob("*")) - before == set()
+
+
+def test_only_an_admin_may_send_a_body_larger_than_a_request(client, shenzhen):
+    """The import endpoints take files far larger than any other request, but only from an
+    admin, who alone may import: any other token's upload is refused at the ordinary limit,
+    before the server receives and parses it."""
+    def body(name: str) -> bytes:
+        return (b'--b\r\nContent-Disposition: form-data; name="file"; filename="%s"\r\n'
+                b'Content-Type: text/csv\r\n\r\n' % name.encode() + b"x" * 2_000_000
+                + b"\r\n--b--\r\n")
+    kind = "multipart/form-data; boundary=b"
+    for path in ("/api/v1/imports", "/api/v1/needs/imports"):
+        for who in ("auditor", "foundation"):
+            refused = client.post(path, headers=shenzhen.headers(who), data=body("a.csv"),
+                                  content_type=kind)
+            assert refused.status_code == 413, (path, who)
+        admitted = client.post(path, headers=shenzhen.headers("street_admin"),
+                               data=body("a.txt"), content_type=kind)
+        assert admitted.status_code == 422, (path, admitted.json)  # read, then refused

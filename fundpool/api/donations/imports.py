@@ -61,7 +61,11 @@ class ImportReportSchema(ImportJobSchema):
 
 @blp.before_request
 def _allow_large_files() -> None:
-    request.max_content_length = current_app.config["FUNDPOOL"]["max_import_bytes"]
+    """After authentication: an import file may be large, for an admin only (only an admin
+    imports), so that no other token makes the server receive and parse hundreds of
+    megabytes before being refused."""
+    if principal().role == "admin":
+        request.max_content_length = current_app.config["FUNDPOOL"]["max_import_bytes"]
 
 
 @blp.route("")

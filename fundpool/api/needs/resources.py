@@ -49,7 +49,8 @@ def require_reader(code: str, field: str) -> None:
 
 @blp.before_request
 def _allow_large_files() -> None:
-    if request.endpoint == "needs.NeedImports":
+    """A survey file may be large, for an admin only (see the donations import's)."""
+    if request.endpoint == "needs.NeedImports" and principal().role == "admin":
         request.max_content_length = current_app.config["FUNDPOOL"]["max_import_bytes"]
 
 

@@ -54,6 +54,20 @@ def test_identity_numbers_are_masked_except_for_auditors(client, shenzhen, admin
     assert ready["id_number"] == "440*************34"
 
 
+@pytest.mark.parametrize("id_number, shown", [("H1234567", "H******7"),
+                                              ("E12345678", "E*******8"),
+                                              ("A12345", "A****5")])
+def test_a_short_identity_number_shows_only_its_first_and_last_character(
+        client, shenzhen, admin, id_number, shown):
+    """A passport or Hong Kong identity card number is 6 to 9 characters: the 3 + 2 shown of
+    a resident identity card would give away most of it."""
+    donor = client.post("/api/v1/donors", headers=admin, json={
+        "kind": "individual", "name": "陈大文", "id_number": id_number}).json
+    assert donor["id_number"] == shown
+    audited = client.get(f"/api/v1/donors/{donor['id']}", headers=shenzhen.headers("auditor"))
+    assert audited.json["id_number"] == id_number
+
+
 def test_a_duplicate_channel_reference_is_409_and_writes_nothing(client, admin, ready, snapshot):
     give(client, admin, ready)
     before = snapshot()

@@ -15,10 +15,14 @@ from fundpool.ledger.money import EXPONENTS, format_amount
 
 
 def masked(id_number: str | None) -> str | None:
-    """Show the first 3 and last 2 characters of an identity number, nothing between."""
+    """Show the first 3 and last 2 characters of an identity number (18 characters for a
+    resident identity card, a credit code), nothing between. A short number (a passport, a
+    Hong Kong identity card: 6 to 14 characters) shows only its first and last, so that a
+    mask never gives away most of the number."""
     if not id_number:
         return None
-    return id_number[:3] + "*" * max(len(id_number) - 5, 0) + id_number[-2:]
+    head, tail = (3, 2) if len(id_number) >= 15 else (1, 1)
+    return id_number[:head] + "*" * (len(id_number) - head - tail) + id_number[-tail:]
 
 
 class DonorCreateSchema(ma.Schema):

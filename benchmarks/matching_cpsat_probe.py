@@ -2,10 +2,10 @@
 
     pip install ortools                       # not a dependency of fundpool
     python benchmarks/matching_cpsat_probe.py --size 100 --params cp_model_presolve=false
-    python benchmarks/matching_cpsat_probe.py --size 1000 --stages 2 3 --hold 1421 --limits 0 240 600 \
-        --params cp_model_presolve=false --log /tmp/cpsat_1000.log
-    python benchmarks/matching_cpsat_probe.py --size 1000 --stages 3 --hold 1421 8028 --limits 0 0 600 \
-        --params cp_model_presolve=false,linearization_level=2
+    python benchmarks/matching_cpsat_probe.py --size 1000 --stages 2 3 --hold 1421 \
+        --limits 0 240 600 --params cp_model_presolve=false --log /tmp/cpsat_1000.log
+    python benchmarks/matching_cpsat_probe.py --size 1000 --stages 3 --hold 1421 8028 \
+        --limits 0 0 600 --params cp_model_presolve=false,linearization_level=2
     python benchmarks/matching_cpsat_probe.py --size 10000 --build-only
 
 For one generated instance (``matching_instances.generate(size, seed)``), on the engine's own
@@ -32,7 +32,8 @@ in /tmp) and gives CP-SAT its solution (or the previous stage's, when better) as
 presolve on (ortools 9.15), the 100-proposal routine stage's bound stalls at 1,522 (its LP
 relaxation is about 1,048; the optimum 863), with it off the stage is proven in 4.3 s.
 
-Measured 2026-11-28 (ortools 9.15.6755, 2 workers, quiet 2-core machine, seed 1; not adopted):
+Measured 2026-11-28 01:20-02:12 UTC (ortools 9.15.6755, 2 workers, seed 1; not adopted; the 2 cores
+shared with other agents' test runs, load average 6-10, so times are pessimistic):
 - 100 proposals: 27 / 356 / 863, each proven (0.0 s, 0.3 s, 4.3 s with the engine's solution
   as hint; 0.0 s, 0.9 s, 13.6 s without) — the engine's proven optimum.
 - 400: crisis 394 and priority 2,253 proven in 0.5 s and 0.1 s; routine 6,689 against a bound
@@ -104,18 +105,27 @@ class Classes:
 
 
 def engine_hint(size: int, seed: int, time_limit: float, graph: Graph, cls: Classes):
-    """The engine's solution as (Y counts per (p, class), z per (p, f), people per urgency); cached."""
+    """The engine's solution as (Y counts per (p, class), z per (p, f), people per urgency);
+    cached in /tmp."""
     cache = Path(f"/tmp/cpsat_hint_{size}_{seed}_{time_limit:g}.json")
     if cache.exists():
         data = json.loads(cache.read_text())
     else:
         from fundpool.matching.engine import match
+
         t0 = time.perf_counter()
         sol = match(generate(size, seed=seed, time_limit=time_limit))
-        data = {"seconds": time.perf_counter() - t0, "people": sol.stats["people"],
-                "bounds": sol.stats["bounds"], "optimal": sol.optimal, "method": sol.method,
-                "matches": [[m.proposal_id, list(m.need_ids), [[s.fund_id, s.amount] for s in m.shares]]
-                            for m in sol.matches]}
+        data = {
+            "seconds": time.perf_counter() - t0,
+            "people": sol.stats["people"],
+            "bounds": sol.stats["bounds"],
+            "optimal": sol.optimal,
+            "method": sol.method,
+            "matches": [
+                [m.proposal_id, list(m.need_ids), [[s.fund_id, s.amount] for s in m.shares]]
+                for m in sol.matches
+            ],
+        }
         cache.write_text(json.dumps(data))
     p_idx = {p.id: i for i, p in enumerate(graph.proposals)}
     n_idx = {n.id: i for i, n in enumerate(graph.needs)}
@@ -134,8 +144,18 @@ def engine_hint(size: int, seed: int, time_limit: float, graph: Graph, cls: Clas
     return dict(Y), Z, people, data
 
 
-def solve_stage(graph: Graph, cls: Classes, k: int, held: list[int], limit: float, hint, log_path: Path | None,
-                workers: int = 2, build_only: bool = False, params: str = "") -> dict:
+def solve_stage(
+    graph: Graph,
+    cls: Classes,
+    k: int,
+    held: list[int],
+    limit: float,
+    hint,
+    log_path: Path | None,
+    workers: int = 2,
+    build_only: bool = False,
+    params: str = "",
+) -> dict:
     from ortools.sat.python import cp_model
 
     t0 = time.perf_counter()
@@ -202,9 +222,18 @@ def solve_stage(graph: Graph, cls: Classes, k: int, held: list[int], limit: floa
         used_hint = True
     proto = m.proto
     build = time.perf_counter() - t0
-    out = {"stage": NAMES[k], "held": list(held), "variables": len(proto.variables),
-           "constraints": len(proto.constraints), "params": params, "class_edges": len(edges), "fund_edges": len(Z),
-           "build_s": round(build, 2), "hint": used_hint, "peak_mib_after_build": round(peak_mib())}
+    out = {
+        "stage": NAMES[k],
+        "held": list(held),
+        "variables": len(proto.variables),
+        "constraints": len(proto.constraints),
+        "params": params,
+        "class_edges": len(edges),
+        "fund_edges": len(Z),
+        "build_s": round(build, 2),
+        "hint": used_hint,
+        "peak_mib_after_build": round(peak_mib()),
+    }
     if build_only:
         return out
     solver = cp_model.CpSolver()
@@ -230,15 +259,31 @@ def solve_stage(graph: Graph, cls: Classes, k: int, held: list[int], limit: floa
             self.t = time.perf_counter()
 
         def on_solution_callback(self):
-            trace.append((round(time.perf_counter() - self.t, 1), self.objective_value, self.best_objective_bound))
+            trace.append(
+                (
+                    round(time.perf_counter() - self.t, 1),
+                    self.objective_value,
+                    self.best_objective_bound,
+                )
+            )
 
     t1 = time.perf_counter()
     status = solver.solve(m, Trace())
     wall = time.perf_counter() - t1
-    out.update({"status": solver.status_name(status), "wall_s": round(wall, 1),
-                "value": solver.objective_value if status in (cp_model.OPTIMAL, cp_model.FEASIBLE) else None,
-                "bound": solver.best_objective_bound, "first_solutions": trace[:3], "last_solutions": trace[-3:],
-                "n_solutions": len(trace), "peak_mib": round(peak_mib())})
+    out.update(
+        {
+            "status": solver.status_name(status),
+            "wall_s": round(wall, 1),
+            "value": solver.objective_value
+            if status in (cp_model.OPTIMAL, cp_model.FEASIBLE)
+            else None,
+            "bound": solver.best_objective_bound,
+            "first_solutions": trace[:3],
+            "last_solutions": trace[-3:],
+            "n_solutions": len(trace),
+            "peak_mib": round(peak_mib()),
+        }
+    )
     if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
         sy = {key: solver.value(var) for key, var in Y.items()}
         sx = [solver.value(v) for v in x]
@@ -260,14 +305,30 @@ def main() -> int:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--limits", type=float, nargs=3, default=[60, 60, 60], help="seconds per stage")
     ap.add_argument("--stages", type=int, nargs="+", default=[1, 2, 3])
-    ap.add_argument("--hold", type=int, nargs="*", default=[], help="levels to hold (crisis, priority), proven elsewhere")
+    ap.add_argument(
+        "--hold",
+        type=int,
+        nargs="*",
+        default=[],
+        help="levels to hold (crisis, priority), proven elsewhere",
+    )
     ap.add_argument("--hint", choices=["none", "engine"], default="engine")
-    ap.add_argument("--engine-time", type=float, default=50.0, help="time limit of the engine run used as hint")
-    ap.add_argument("--force-hint", action="store_true",
-                    help="give the engine's solution as hint even when it is below a held level (CP-SAT repairs it)")
+    ap.add_argument(
+        "--engine-time", type=float, default=50.0, help="time limit of the engine run used as hint"
+    )
+    ap.add_argument(
+        "--force-hint",
+        action="store_true",
+        help="give the engine's solution as hint even when it is below a held level "
+        "(CP-SAT repairs it)",
+    )
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--build-only", action="store_true")
-    ap.add_argument("--params", default="", help="extra CP-SAT parameters, e.g. 'linearization_level=2,add_lp_constraints_lazily=false'")
+    ap.add_argument(
+        "--params",
+        default="",
+        help="extra CP-SAT parameters, e.g. 'linearization_level=2,cp_model_presolve=false'",
+    )
     ap.add_argument("--log", default=None, help="CP-SAT search log file")
     args = ap.parse_args()
     t0 = time.perf_counter()
@@ -276,17 +337,42 @@ def main() -> int:
     graph = Graph.build(problem)
     cls = Classes(graph)
     t2 = time.perf_counter()
-    print(json.dumps({"size": args.size, "generate_s": round(t1 - t0, 1), "graph_s": round(t2 - t1, 1),
-                      "proposals": len(graph.proposals), "needs": len(graph.needs), "funds": len(graph.funds),
-                      "fund_edges": len(graph.pay), "classes": len(cls.needs), "class_edges": len(cls.edges),
-                      "peak_mib": round(peak_mib())}), flush=True)
+    print(
+        json.dumps(
+            {
+                "size": args.size,
+                "generate_s": round(t1 - t0, 1),
+                "graph_s": round(t2 - t1, 1),
+                "proposals": len(graph.proposals),
+                "needs": len(graph.needs),
+                "funds": len(graph.funds),
+                "fund_edges": len(graph.pay),
+                "classes": len(cls.needs),
+                "class_edges": len(cls.edges),
+                "peak_mib": round(peak_mib()),
+            }
+        ),
+        flush=True,
+    )
     hint_y = hint_z = None
     hint_people = None
     if args.hint == "engine" and not args.build_only:
-        hint_y, hint_z, hint_people, data = engine_hint(args.size, args.seed, args.engine_time, graph, cls)
-        print(json.dumps({"engine": data["people"], "engine_bounds": data["bounds"], "optimal": data["optimal"],
-                          "method": data["method"], "engine_s": round(data["seconds"], 1),
-                          "hint_people_from_classes": hint_people}), flush=True)
+        hint_y, hint_z, hint_people, data = engine_hint(
+            args.size, args.seed, args.engine_time, graph, cls
+        )
+        print(
+            json.dumps(
+                {
+                    "engine": data["people"],
+                    "engine_bounds": data["bounds"],
+                    "optimal": data["optimal"],
+                    "method": data["method"],
+                    "engine_s": round(data["seconds"], 1),
+                    "hint_people_from_classes": hint_people,
+                }
+            ),
+            flush=True,
+        )
     held = list(args.hold)
     prev = None  # previous stage's (Y, Z, people)
     log = Path(args.log) if args.log else None
@@ -297,13 +383,26 @@ def main() -> int:
         hint = None
         if args.hint == "engine" and not args.build_only:
             cands = []
-            if hint_y is not None and (args.force_hint or all(hint_people[u] >= held[u] for u in range(k))):
+            if hint_y is not None and (
+                args.force_hint or all(hint_people[u] >= held[u] for u in range(k))
+            ):
                 cands.append((hint_people[k], 1, (hint_y, hint_z)))
             if prev is not None and all(prev[2][u] >= held[u] for u in range(k)):
                 cands.append((prev[2][k], 0, prev[:2]))
             if cands:
                 hint = max(cands, key=lambda t: (t[0], t[1]))[2]
-        r = solve_stage(graph, cls, k, held, args.limits[k], hint, log, args.workers, args.build_only, args.params)
+        r = solve_stage(
+            graph,
+            cls,
+            k,
+            held,
+            args.limits[k],
+            hint,
+            log,
+            args.workers,
+            args.build_only,
+            args.params,
+        )
         sol = r.pop("solution", None)
         print(json.dumps(r), flush=True)
         if args.build_only:
@@ -315,7 +414,10 @@ def main() -> int:
         prev = (sol[0], sol[1], r["people"])
         if len(held) <= k:
             held.append(int(round(r["value"])))
-    print(json.dumps({"peak_mib": round(peak_mib()), "total_s": round(time.perf_counter() - t0, 1)}), flush=True)
+    print(
+        json.dumps({"peak_mib": round(peak_mib()), "total_s": round(time.perf_counter() - t0, 1)}),
+        flush=True,
+    )
     return 0
 
 

@@ -381,7 +381,7 @@ def export_audit_log(date_from, date_to, action: str | None, actor: str | None, 
 @_friendly
 def verify(checkpoint_file) -> None:
     """Re-check every entry hash, account chain and balance; exit 1 on any problem."""
-    checkpoint = json.load(checkpoint_file) if checkpoint_file else None
+    checkpoint = _read_checkpoint(checkpoint_file) if checkpoint_file else None
     with _app() as (_, database), database.sessions() as session:
         report = ledger_verify.verify(session, checkpoint)
     click.echo(f"checked {report.entries} entries, {report.postings} postings, "
@@ -397,6 +397,24 @@ def verify(checkpoint_file) -> None:
         click.echo(f"FAILED: {mismatch.account_code} {mismatch.what} is {mismatch.maintained}, "
                    f"postings say {mismatch.recomputed}")
     sys.exit(1)
+
+
+def _read_checkpoint(file) -> dict:
+    """The checkpoint in ``file``, in the shape ``fundpool checkpoint`` writes. Anything else
+    is the operator's mistake (exit 2, one line), not a verification failure (exit 1): a
+    traceback there would read as books that do not verify."""
+    try:
+        checkpoint = json.load(file)
+    except (UnicodeDecodeError, ValueError):
+        checkpoint = None
+    heads = checkpoint.get("accounts") if isinstance(checkpoint, dict) else None
+    if not (isinstance(heads, list) and isinstance(checkpoint.get("digest"), str)
+            and all(isinstance(item, dict) and isinstance(item.get("account"), str)
+                    and isinstance(item.get("seq"), int) and isinstance(item.get("head"), str)
+                    for item in heads)):
+        raise InvalidInput(f"{file.name} is not a checkpoint: give the JSON that "
+                           "'fundpool checkpoint' writes", "checkpoint")
+    return checkpoint
 
 
 @main.command()

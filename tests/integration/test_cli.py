@@ -206,3 +206,18 @@ def test_back_up_and_restore_from_the_command_line(run, empty_database, tmp_path
     restored = run("db", "restore", str(file), FUNDPOOL_DATABASE_URL=empty_database())
     assert restored.exit_code == 0, restored.output
     assert "OK: every hash, chain and balance verifies" in restored.output
+
+
+@pytest.mark.parametrize("text", ["{not json", "[1, 2]", '{"accounts": "all"}',
+                                  '{"accounts": [{"account": "440300:1002:CNY"}], '
+                                  '"digest": "x"}', "\udcff"])
+def test_verify_refuses_a_file_that_is_not_a_checkpoint_with_a_message(run, tmp_path, text):
+    """Exit status 1 means the books failed verification; a wrong file is the operator's
+    mistake (2), said in one line, never a traceback an auditor could read as tampering."""
+    run("db", "upgrade")
+    path = tmp_path / "not-a-checkpoint.json"
+    path.write_bytes(text.encode("utf-8", "surrogateescape"))
+    result = run("verify", "--checkpoint", str(path))
+    assert result.exit_code == 2, result.output
+    assert "is not a checkpoint" in result.output
+    assert "Traceback" not in result.output

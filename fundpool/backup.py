@@ -35,7 +35,7 @@ class BackupFailed(FundpoolError):
 def backup(engine: Engine, target: Path) -> None:
     """Write a consistent copy of the whole database to ``target`` (made or replaced)."""
     if engine.dialect.name == "sqlite":
-        _sqlite_copy(_sqlite_path(engine.url), target)
+        _sqlite_backup(_sqlite_path(engine.url), target)
     else:
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}",
               engine.url.database or ""], engine.url)
@@ -61,6 +61,18 @@ def _sqlite_path(url: URL) -> Path:
     if not url.database or url.database == ":memory:":
         raise InvalidInput("an in-memory SQLite database has nothing to back up", "database")
     return Path(url.database)
+
+
+def _sqlite_backup(source: Path, target: Path) -> None:
+    """The copy, with SQLite's refusal to write ``target`` (no such directory, no right to
+    write there, a file there that is no database) said for the operator, not as a
+    traceback; SQLite refuses such a file before changing it."""
+    try:
+        _sqlite_copy(source, target)
+    except sqlite3.Error as exc:
+        raise BackupFailed(f"cannot write a backup to {target} ({exc}); name a new file, or "
+                           "an earlier backup to replace, in a directory that exists",
+                           "file") from exc
 
 
 def _sqlite_copy(source: Path, target: Path) -> None:

@@ -221,3 +221,20 @@ def test_verify_refuses_a_file_that_is_not_a_checkpoint_with_a_message(run, tmp_
     assert result.exit_code == 2, result.output
     assert "is not a checkpoint" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_backup_that_cannot_be_written_says_why(run, tmp_path):
+    """A backup to a directory that does not exist, or over a file that is not a backup, is
+    refused in one line with exit status 2, and the file that was there is left alone
+    (SQLite's backup API; pg_dump words its own refusals)."""
+    sqlite = {"FUNDPOOL_DATABASE_URL": f"sqlite:///{tmp_path / 'books.sqlite3'}"}
+    run("db", "upgrade", **sqlite)
+    missing = run("db", "backup", str(tmp_path / "no-such-dir" / "books.backup"), **sqlite)
+    assert missing.exit_code == 2, missing.output
+    assert "cannot write a backup to" in missing.output
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a database\n", encoding="utf-8")
+    refused = run("db", "backup", str(notes), **sqlite)
+    assert refused.exit_code == 2, refused.output
+    assert "cannot write a backup to" in refused.output
+    assert notes.read_text(encoding="utf-8") == "not a database\n"

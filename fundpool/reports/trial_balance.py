@@ -33,6 +33,7 @@ class TrialLine:
     account: str
     chart_code: str
     name: str
+    name_en: str  # the console's English pages name the account so
     pool_code: str
     fund_code: str | None
     currency: str
@@ -83,13 +84,13 @@ def trial_balance(session: Session, scope: Scope, as_of: date) -> TrialBalance:
             .where(Posting.effective_date <= as_of, Posting.account_id.in_(in_scope))
             .group_by(Posting.account_id).subquery())
     rows = session.execute(
-        select(Account.code, Account.chart_code, Account.name, Pool.code, Fund.code,
-               Account.currency, sums.c.debits, sums.c.credits)
+        select(Account.code, Account.chart_code, Account.name, Account.name_en, Pool.code,
+               Fund.code, Account.currency, sums.c.debits, sums.c.credits)
         .select_from(sums).join(Account, Account.id == sums.c.account_id)
         .join(Pool, Pool.id == Account.pool_id)
         .outerjoin(Fund, Fund.id == Account.fund_id)).all()
-    lines = sorted((TrialLine(code, chart, name, pool, fund, currency, int(dr), int(cr))
-                    for code, chart, name, pool, fund, currency, dr, cr in rows),
+    lines = sorted((TrialLine(code, chart, name, name_en, pool, fund, currency, int(dr), int(cr))
+                    for code, chart, name, name_en, pool, fund, currency, dr, cr in rows),
                    key=lambda line: (line.currency, line.chart_code, line.account))
     totals: dict[str, CurrencyTotals] = {}
     for line in lines:

@@ -45,6 +45,16 @@ def test_the_trial_balance_of_the_city_balances(client, scene):
     assert "¥5,000.00" in row and "¥1,000.00" in row and "¥4,000.00" in row
 
 
+def test_the_trial_balance_names_accounts_in_the_pages_language(client, scene):
+    sign_in(client, "shen.ji")
+    english = page(client, f"/audit/trial-balance?as_of={scene.day}&lang=en")
+    row = re.search(rf'data-account="{ELDER}:1002:CNY">(.*?)</tr>', english, re.DOTALL).group(1)
+    assert "Bank deposits" in row and "银行存款" not in row
+    chinese = page(client, f"/audit/trial-balance?as_of={scene.day}&lang=zh_CN")
+    row = re.search(rf'data-account="{ELDER}:1002:CNY">(.*?)</tr>', chinese, re.DOTALL).group(1)
+    assert "银行存款" in row and "Bank deposits" not in row
+
+
 def test_an_admin_reads_the_trial_balance_of_their_subtree_only(client, scene):
     sign_in(client, "wang.fang")
     own = page(client, "/audit/trial-balance")

@@ -105,6 +105,25 @@ def test_the_fund_page_shows_its_statement_and_chart_data(client, scene):
     assert "fund_charts.js" in page and "echarts-5.6.0.min.js" in page
 
 
+def test_the_fund_page_shows_the_money_it_keeps_in_other_currencies(client, db, scene):
+    """Gifts in HKD stay in HKD: the fund's money now lists them beside its yuan."""
+    from fundpool.ledger.accounts import open_currency
+    with db.transaction() as session:
+        fund = get_fund(session, ELDER)
+        open_currency(session, ACTOR, fund, "HKD")
+        donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "陈五"))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=fund, amount=1_234_56, currency="HKD",
+            channel="bank_transfer", channel_ref="HK-1", received_date=today(),
+            issue_receipt=False))
+    sign_in(client, "wang.fang")
+    page = text(client.get(f"/funds/{ELDER}"))
+    now = re.search(r'<section aria-labelledby="now">.*?</section>', page, re.DOTALL).group(0)
+    assert re.search(r'data-figure="balance">¥5,500.00<', now)
+    assert re.search(r'data-figure="balance-HKD">HK\$1,234.56<', now)
+    assert re.search(r'data-figure="available-HKD">HK\$1,234.56<', now)
+
+
 def test_the_fund_page_flows_of_the_general_fund_go_on_to_the_fund_it_allocated_to(client,
                                                                                    scene):
     sign_in(client, "wang.fang")

@@ -34,10 +34,12 @@ class AuditFilter:
     def __post_init__(self) -> None:
         for day, name in ((self.day_from, "from"), (self.day_to, "to")):
             if day is not None and not EARLIEST_DATE <= day <= LATEST_DAY:
-                raise InvalidInput(f"{name} must lie between {EARLIEST_DATE} and {LATEST_DAY}, "
-                                   f"got {day}", name)
+                raise InvalidInput("{name} must lie between {first} and {last}, got {day}", name,
+                                   name=name, first=EARLIEST_DATE.isoformat(),
+                                   last=LATEST_DAY.isoformat(), day=day.isoformat())
         if self.day_from and self.day_to and self.day_from > self.day_to:
-            raise InvalidInput(f"from ({self.day_from}) is after to ({self.day_to})", "from")
+            raise InvalidInput("from ({start}) is after to ({end})", "from",
+                               start=self.day_from.isoformat(), end=self.day_to.isoformat())
 
 
 def events_select(wanted: AuditFilter) -> Select:

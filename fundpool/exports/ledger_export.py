@@ -99,10 +99,11 @@ def check_days(start: date, end: date, today: date) -> None:
     """An export's days: ``to`` not after today (the ledger ends there), ``from`` not after
     ``to``; a 422 naming the field otherwise."""
     if end > today:
-        raise InvalidInput(f"to ({end}) is in the future; the ledger ends today ({today})",
-                           "to")
+        raise InvalidInput("to ({end}) is in the future; the ledger ends today ({today})",
+                           "to", end=end.isoformat(), today=today.isoformat())
     if start > end:
-        raise InvalidInput(f"from ({start}) is after to ({end})", "from")
+        raise InvalidInput("from ({start}) is after to ({end})", "from",
+                           start=start.isoformat(), end=end.isoformat())
 
 
 def _conditions(scope: LedgerRange) -> list:

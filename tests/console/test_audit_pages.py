@@ -150,6 +150,20 @@ def test_the_audit_log_with_filters(client, scene):
         as_text=True)
 
 
+def test_the_date_filters_refuse_in_the_pages_language(client, scene):
+    """The audit log's and the ledger export's day fields say what is wrong in Chinese on
+    the Chinese page, as the reports' periods do."""
+    sign_in(client, "shen.ji")
+    backwards = page(client, "/audit/log?from=2026-02-01&to=2026-01-01", 422)
+    assert "开始日期（2026-02-01）晚于结束日期（2026-01-01）" in backwards
+    too_early = page(client, "/audit/log?from=1999-12-31", 422)
+    assert "1999-12-31" in too_early and "must lie between" not in too_early
+    export = page(client, "/audit/exports?from=2026-02-01&to=2026-01-01&count=1", 422)
+    assert "开始日期（2026-02-01）晚于结束日期（2026-01-01）" in export
+    future = page(client, "/audit/exports?from=2026-01-01&to=2999-01-01&count=1", 422)
+    assert "2999-01-01" in future and "is in the future" not in future
+
+
 @pytest.mark.parametrize("login", ["wang.fang", "jjh.a"])
 def test_verification_and_the_audit_log_are_the_auditors(client, scene, login, snapshot):
     sign_in(client, login)

@@ -6,7 +6,8 @@ recording order (the account's sequence), each with its counterparty and the run
 balance, the closing balance (= opening + movements) and what is held on it now.
 
 Counterparty: a donation's donor by display name (匿名捐赠人 for anonymous donors, as the
-donations API shows them), the same for a refund; an allocation's other fund; a grant
+donations API shows them; an imported batch of several gifts in one entry by its memo), the
+same for a refund; an allocation's other fund; a grant
 payment's project (the proposal title, through the grant's hold and its match); else
 the entry's memo. Money arriving through a platform sits in 1009 until it reaches the
 bank, and pass-through gifts in 1701; neither is on this statement (docs/reports.md).
@@ -18,7 +19,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from fundpool.donations.models import Donation
@@ -96,7 +97,11 @@ def _counterparties(session: Session, fund: Fund, entries: list[tuple]) -> dict[
     ids = [entry_id for entry_id, *_rest in entries]
     names: dict[int, str] = {}
     for chunk in _chunks(ids):
-        for donation in session.scalars(select(Donation).where(Donation.entry_id.in_(chunk))):
+        # An imported batch is one entry holding many gifts: none of its donors gave it all,
+        # so only an entry of one gift is named by its donor (the batch keeps its memo).
+        single = (select(Donation.entry_id).where(Donation.entry_id.in_(chunk))
+                  .group_by(Donation.entry_id).having(func.count() == 1))
+        for donation in session.scalars(select(Donation).where(Donation.entry_id.in_(single))):
             names[donation.entry_id] = donation.donor.display_name
         for allocation in session.scalars(select(Allocation).where(
                 Allocation.entry_id.in_(chunk))):

@@ -226,3 +226,21 @@ def test_a_refund_names_its_donor(db, books):
         refund = next(m for m in cny.movements if m.kind == "refund")
         assert (refund.counterparty, refund.amount) == ("匿名捐赠人", -10_000)
         assert cny.closing == 500_000 - 120_000 - 10_000
+
+
+def test_a_batch_of_gifts_in_one_entry_names_no_single_donor(db, books, tmp_path):
+    """A bank file imported in bulk is one entry per fund and day holding every gift: the
+    statement names the batch (its memo), never one of its donors as if they gave it all."""
+    from fundpool.donations.importer import Settings, import_donations
+    day = MIDDLE.isoformat()
+    path = tmp_path / "bank.csv"
+    path.write_text("transaction_id,time,amount,donor_name,fund_code,purpose\n"
+                    f"BK-1,{day} 09:00:00,100.00,王五,{STREET},银行批量\n"
+                    f"BK-2,{day} 10:00:00,250.00,赵六,{STREET},银行批量\n", encoding="utf-8")
+    report = import_donations(db, ACTOR, path, Settings(channel="bank_transfer"))
+    assert report.imported == 2
+    with db.sessions() as session:
+        (cny,) = statement(session, get_fund(session, STREET), MIDDLE, MIDDLE).currencies
+        (batch,) = cny.movements
+        assert batch.amount == 35_000
+        assert batch.counterparty == batch.memo and "2 gift(s)" in batch.memo

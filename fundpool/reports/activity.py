@@ -84,26 +84,29 @@ class Activity:
     #: (currency, fund code) → that fund's figures
     by_fund: dict[tuple[str, str], Figures] = field(default_factory=dict)
     fund_names: dict[str, str] = field(default_factory=dict)
+    #: fund code → its English name, if it has one (the console's English pages show it)
+    fund_names_en: dict[str, str | None] = field(default_factory=dict)
 
 
 def activity(session: Session, scope: Scope, date_from: date, date_to: date) -> Activity:
     is_grant = (Entry.kind == "grant").label("is_grant")
     stmt = scope.where(
-        select(Posting.currency, Fund.code, Fund.name, Account.chart_code, is_grant,
-               func.sum(DEBIT_MINUS_CREDIT))
+        select(Posting.currency, Fund.code, Fund.name, Fund.name_en, Account.chart_code,
+               is_grant, func.sum(DEBIT_MINUS_CREDIT))
         .select_from(Posting).join(Entry, Entry.id == Posting.entry_id)
         .join(Account, Account.id == Posting.account_id)
         .join(Pool, Pool.id == Account.pool_id)
         .join(Fund, Fund.id == Account.fund_id)
         .where(Posting.effective_date.between(date_from, date_to),
                Entry.kind != "closing", Account.chart_code.in_(CHARTS)))
-    rows = session.execute(stmt.group_by(Posting.currency, Fund.code, Fund.name,
+    rows = session.execute(stmt.group_by(Posting.currency, Fund.code, Fund.name, Fund.name_en,
                                          Account.chart_code, is_grant)).all()
     report = Activity(date_from, date_to)
-    for currency, fund_code, fund_name, chart, grant, raw in rows:
+    for currency, fund_code, fund_name, fund_name_en, chart, grant, raw in rows:
         debit_net = int(raw)
         figures = report.by_fund.setdefault((currency, fund_code), Figures())
         report.fund_names[fund_code] = fund_name
+        report.fund_names_en[fund_code] = fund_name_en
         if grant:
             if chart in ("410102", "3102"):
                 figures.release += debit_net

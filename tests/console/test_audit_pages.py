@@ -75,6 +75,27 @@ def test_the_activity_statement(client, scene):
     assert "in the future" in bad
 
 
+def test_the_activity_statement_names_funds_in_the_pages_language(client, db, scene):
+    from fundpool.donations import service
+    from fundpool.funds.service import NewFund, create_fund, get_fund
+    from tests.factories import ACTOR
+    with db.transaction() as session:
+        create_fund(session, ACTOR, NewFund(code="YOUTH-440304001", name="青少年基金",
+                                            kind="special", pool_code=STREET, restricted=False,
+                                            name_en="Youth fund"))
+        donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "赵六"))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=get_fund(session, "YOUTH-440304001"), amount=300_00,
+            currency="CNY", channel="bank_transfer", channel_ref="Y-1",
+            received_date=scene.day, issue_receipt=False))
+    sign_in(client, "shen.ji")
+    english = page(client, f"/audit/activity?pool={STREET}&lang=en")
+    assert "Youth fund (YOUTH-440304001)" in english and "青少年基金" not in english
+    assert "长者关爱基金 (ELDER-440304001)" in english  # no English name: its own
+    chinese = page(client, f"/audit/activity?pool={STREET}&lang=zh_CN")
+    assert "青少年基金 (YOUTH-440304001)" in chinese
+
+
 def test_the_ledger_downloads_as_csv(client, scene):
     sign_in(client, "shen.ji")
     day = scene.day.isoformat()

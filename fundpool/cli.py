@@ -339,12 +339,21 @@ def export_ledger(date_from, date_to, pool_code: str | None, kind: str,
             ledger_export.write_export(session, scope, kind, sys.stdout.buffer)
             return
         total = ledger_export.count_postings(session, scope)
-        with output.open("wb") as out, click.progressbar(
+        with _open_output(output) as out, click.progressbar(
                 length=max(total, 1), label=f"exporting {total} postings", show_pos=True,
                 file=sys.stderr) as bar:
             ledger_export.write_export(session, scope, kind, out,
                                        lambda done: bar.update(done - bar.pos))
     click.echo(f"{total} postings written to {output}", err=True)
+
+
+def _open_output(path: Path):
+    """``--output`` opened for writing; a directory that does not exist or may not be
+    written is the operator's to fix (exit 2, one line), not a traceback."""
+    try:
+        return path.open("wb")
+    except OSError as exc:
+        raise InvalidInput(f"cannot write {path}: {exc.strerror or exc}", "output") from exc
 
 
 @export_group.command("audit-log")
@@ -370,7 +379,7 @@ def export_audit_log(date_from, date_to, action: str | None, actor: str | None, 
         if output is None:
             audit_export.write_export(session, wanted, kind, sys.stdout.buffer)
             return
-        with output.open("wb") as out:
+        with _open_output(output) as out:
             audit_export.write_export(session, wanted, kind, out)
     click.echo(f"audit log written to {output}", err=True)
 

@@ -238,3 +238,13 @@ def test_a_backup_that_cannot_be_written_says_why(run, tmp_path):
     assert refused.exit_code == 2, refused.output
     assert "cannot write a backup to" in refused.output
     assert notes.read_text(encoding="utf-8") == "not a database\n"
+
+
+def test_an_export_to_a_directory_that_does_not_exist_says_so(run, tmp_path):
+    run("db", "upgrade")
+    for args in (("export", "audit-log"),
+                 ("export", "ledger", "--from", "2026-01-01", "--to", "2026-01-02")):
+        target = tmp_path / "no-such-dir" / "out.csv"
+        result = run(*args, "--output", str(target))
+        assert result.exit_code == 2, result.output
+        assert f"fundpool: cannot write {target}: No such file or directory" in result.output

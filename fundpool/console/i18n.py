@@ -21,6 +21,7 @@ from flask_babel import (
 )
 from markupsafe import Markup, escape
 
+from fundpool.donations.models import ANONYMOUS_DONOR
 from fundpool.ledger.money import format_amount
 
 CATALOGUES = Path(__file__).parent / "translations"
@@ -36,7 +37,8 @@ def init_i18n(app: Flask) -> None:
     Babel(app, locale_selector=select_locale)
     app.jinja_env.globals.update(_=escaped_gettext, gettext=escaped_gettext,
                                  ngettext=escaped_ngettext)
-    app.jinja_env.filters.update(money=money, day=day, moment=moment, problem=problem_text)
+    app.jinja_env.filters.update(money=money, day=day, moment=moment, problem=problem_text,
+                                 party=party)
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)
 
 
@@ -88,6 +90,12 @@ def money(minor: int | None, currency: str = "CNY") -> str:
     grouped = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
     symbol = SYMBOLS.get(currency, currency + " ")
     return f"{'-' if minor < 0 else ''}{symbol}{grouped}"
+
+
+def party(name: str) -> str:
+    """A donor or counterparty as the core names it, in the page's language: the core calls
+    every anonymous donor 匿名捐赠人, which is no name to show on an English page."""
+    return gettext("Anonymous donor") if name == ANONYMOUS_DONOR else name
 
 
 def day(value: date | None) -> str:

@@ -17,6 +17,10 @@ CHANNELS = ("bank_transfer", "wechat_pay", "alipay", "internet_platform", "cash"
 CLEARING_CHANNELS = ("wechat_pay", "alipay", "internet_platform")
 
 
+#: How an anonymous donor is named wherever a donor is named (the console words it in English).
+ANONYMOUS_DONOR = "匿名捐赠人"
+
+
 class Donor(Base):
     __tablename__ = "donors"
     __table_args__ = (CheckConstraint(
@@ -33,7 +37,7 @@ class Donor(Base):
 
     @property
     def display_name(self) -> str:
-        return "匿名捐赠人" if self.anonymous else self.name
+        return ANONYMOUS_DONOR if self.anonymous else self.name
 
 
 class Donation(Base):

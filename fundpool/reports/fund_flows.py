@@ -23,7 +23,7 @@ from datetime import date
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from fundpool.donations.models import Donation, Donor
+from fundpool.donations.models import ANONYMOUS_DONOR, Donation, Donor
 from fundpool.funds.models import Allocation, Fund
 from fundpool.ledger.models import Account, Entry
 from fundpool.ledger.queries import CodeRange, touches
@@ -168,7 +168,7 @@ def _sources(session: Session, fund: Fund, top: int) -> list[tuple[tuple[str, st
                Donation.channel != "in_kind", Donation.pass_through_recipient.is_(None))
         .group_by(Donor.id, Donor.name, Donor.anonymous)
         .order_by(func.sum(Donation.amount - Donation.refunded).desc(), Donor.id)).all()
-    named = [(("donor", str(donor_id), "匿名捐赠人" if anonymous else name), int(net))
+    named = [(("donor", str(donor_id), ANONYMOUS_DONOR if anonymous else name), int(net))
              for donor_id, name, anonymous, net in gifts[:top]]
     rest = sum(int(net) for *_donor, net in gifts[top:])
     others = [(("other_donors", "", ""), rest)] if rest else []

@@ -96,6 +96,18 @@ def test_the_activity_statement_names_funds_in_the_pages_language(client, db, sc
     assert "青少年基金 (YOUTH-440304001)" in chinese
 
 
+def test_an_anonymous_donor_is_named_in_the_pages_language(client, scene):
+    """王五 gave anonymously: the English pages call him an anonymous donor, in English."""
+    sign_in(client, "shen.ji")
+    english = page(client, f"/funds/{STREET}?lang=en")
+    statement = re.search(r'<table data-statement="CNY">.*?</table>', english, re.DOTALL).group(0)
+    assert "Anonymous donor" in statement and "匿名捐赠人" not in statement
+    flows = re.search(r'<table data-flows>.*?</table>', english, re.DOTALL).group(0)
+    assert "Anonymous donor" in flows and "匿名捐赠人" not in flows
+    chinese = page(client, f"/funds/{STREET}?lang=zh_CN")
+    assert "匿名捐赠人" in chinese and "王五" not in chinese
+
+
 def test_the_ledger_downloads_as_csv(client, scene):
     sign_in(client, "shen.ji")
     day = scene.day.isoformat()

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from fundpool.api.requests import db_session
 from fundpool.auth.scope import require_fund_reader
 from fundpool.console.blueprint import bp
+from fundpool.console.i18n import party
 from fundpool.console.signin import signed_in, viewer
 from fundpool.funds.service import get_fund
 from fundpool.ledger.money import format_amount
@@ -56,7 +57,7 @@ def flow_label(end: tuple[str, str, str]) -> str:
         return _("To %(name)s", name=name)
     if kind == "project":
         return _("Project: %(name)s", name=name)
-    return name
+    return party(name)
 
 
 def _sankey(flows: list[Flow]) -> dict:

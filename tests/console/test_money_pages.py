@@ -410,3 +410,24 @@ def test_the_money_pages_in_english_and_reached_from_the_dashboard(client, scene
     assert "Where the money came from and went" in fund and "From 南园街道资金池" in fund
     form = text(client.get("/donations/new"))
     assert "Record the donation" in form and "Amount (yuan)" in form
+
+
+def test_the_flows_name_funds_in_the_pages_language(client, db, scene):
+    """A fund with an English name is called so in the English flow chart and its table,
+    at either end of an allocation; a fund without one keeps its own name."""
+    with db.transaction() as session:
+        create_fund(session, ACTOR, NewFund(code="YOUTH-440304001", name="青少年基金",
+                                            kind="special", pool_code=STREET, restricted=False,
+                                            name_en="Youth fund"))
+        allocate(session, ACTOR, get_fund(session, STREET), get_fund(session, "YOUTH-440304001"),
+                 300_00, "CNY", today(), "青少年活动")
+    sign_in(client, "wang.fang")
+    street = text(client.get(f"/funds/{STREET}?lang=en"))
+    flows = re.search(r'<table data-flows>.*?</table>', street, re.DOTALL).group(0)
+    assert "To Youth fund" in flows and "青少年基金" not in flows
+    youth = text(client.get("/funds/YOUTH-440304001?lang=en"))
+    flows = re.search(r'<table data-flows>.*?</table>', youth, re.DOTALL).group(0)
+    assert "From 南园街道资金池" in flows and "Youth fund" in flows and "青少年基金" not in flows
+    chinese = text(client.get("/funds/YOUTH-440304001?lang=zh_CN"))
+    flows = re.search(r'<table data-flows>.*?</table>', chinese, re.DOTALL).group(0)
+    assert "青少年基金" in flows

@@ -6,14 +6,18 @@ module only reads the period asked for, checks who may look and shapes the chart
 
 from __future__ import annotations
 
+from functools import partial
+
 from flask import render_template, request
 from flask_babel import gettext as _
+from sqlalchemy import select
 
 from fundpool.api.requests import db_session
 from fundpool.auth.scope import require_fund_reader
 from fundpool.console.blueprint import bp
-from fundpool.console.i18n import party
+from fundpool.console.i18n import current_language, party
 from fundpool.console.signin import signed_in, viewer
+from fundpool.funds.models import Fund
 from fundpool.funds.service import get_fund
 from fundpool.ledger.money import format_amount
 from fundpool.ledger.posting import today
@@ -35,18 +39,36 @@ def fund(code: str):
     points = {part.currency: balance_points(part, date_from, date_to)
               for part in shown.currencies}
     flows = fund_flows(session, found, fund_uses(session, found))
+    label = partial(flow_label, english=_english_names(session, flows))
     chart = {"balance": [{"currency": currency, "points": [
                  [point.day.isoformat(), format_amount(point.balance, currency)]
                  for point in series]} for currency, series in points.items()],
-             "flows": _sankey(flows), "labels": {"balance": _("Balance"), "yuan": _("yuan")}}
+             "flows": _sankey(flows, label), "labels": {"balance": _("Balance"), "yuan": _("yuan")}}
     return render_template("console/fund.html", fund=found, line=fund_line(session, found),
                            statement=shown, points=points, flows=flows, chart=chart,
-                           date_from=date_from, date_to=date_to, flow_label=flow_label)
+                           date_from=date_from, date_to=date_to, flow_label=label)
 
 
-def flow_label(end: tuple[str, str, str]) -> str:
-    """What an end of a flow band is called on the page (data names as they are)."""
-    kind, _key, name = end
+FUND_ENDS = ("fund", "fund_in", "fund_out")
+
+
+def _english_names(session, flows: list[Flow]) -> dict[str, str]:
+    """Fund code → English name of the funds at the flows' ends that have one, for the
+    English page (the core's flows carry the Chinese names)."""
+    if current_language() != "en":
+        return {}
+    codes = {end[1] for flow in flows for end in (flow.source, flow.target)
+             if end[0] in FUND_ENDS}
+    return {fund.code: fund.name_en for fund in session.scalars(
+        select(Fund).where(Fund.code.in_(codes))) if fund.name_en}
+
+
+def flow_label(end: tuple[str, str, str], english: dict[str, str] | None = None) -> str:
+    """What an end of a flow band is called on the page (data names as they are, a fund by
+    its English name on the English page when ``english`` has it)."""
+    kind, key, name = end
+    if kind in FUND_ENDS:
+        name = (english or {}).get(key, name)
     if kind == "other_donors":
         return _("Other donors")
     if kind == "kept":
@@ -60,7 +82,7 @@ def flow_label(end: tuple[str, str, str]) -> str:
     return party(name)
 
 
-def _sankey(flows: list[Flow]) -> dict:
+def _sankey(flows: list[Flow], label=flow_label) -> dict:
     """Nodes named by a unique id (a sankey joins bands by name) with their label apart."""
     nodes: dict[str, str] = {}
     links = []
@@ -68,7 +90,7 @@ def _sankey(flows: list[Flow]) -> dict:
         ends = []
         for end in (flow.source, flow.target):
             node = f"{end[0]}:{end[1]}"
-            nodes.setdefault(node, flow_label(end))
+            nodes.setdefault(node, label(end))
             ends.append(node)
         links.append({"source": ends[0], "target": ends[1],
                       "value": format_amount(flow.amount, "CNY")})

@@ -35,6 +35,11 @@ class PoolRow:
         money = self.figures.totals.money.get(currency)
         return getattr(money, what) if money else 0
 
+    def other_currencies(self) -> list[str]:
+        """The currencies besides CNY this pool raised or granted in this month or holds
+        now in: money kept in its own currency is shown in it, never left out."""
+        return sorted((set(self.figures.totals.money) | set(self.figures.held)) - {"CNY"})
+
 
 def pool_tree(session: Session, code: str, today: date) -> tuple[PoolRow, list[PoolRow]]:
     """The pool ``code`` and its open children, ordered by code."""

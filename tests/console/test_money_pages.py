@@ -431,3 +431,24 @@ def test_the_flows_name_funds_in_the_pages_language(client, db, scene):
     chinese = text(client.get("/funds/YOUTH-440304001?lang=zh_CN"))
     flows = re.search(r'<table data-flows>.*?</table>', chinese, re.DOTALL).group(0)
     assert "青少年基金" in flows
+
+
+def test_the_dashboard_shows_money_raised_in_other_currencies(client, db, scene):
+    """HK$ raised this month is money raised: the dashboard lists it beside the yuan, for
+    the pool and for the pool below it that raised it."""
+    from fundpool.ledger.accounts import open_currency
+    with db.transaction() as session:
+        fund = get_fund(session, STREET)
+        open_currency(session, ACTOR, fund, "HKD")
+        donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "陈五"))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=fund, amount=1_234_56, currency="HKD",
+            channel="bank_transfer", channel_ref="HK-2", received_date=today(),
+            issue_receipt=False))
+    sign_in(client, "wang.fang")
+    page = text(client.get("/"))
+    assert re.search(r'data-figure="raised-HKD">HK\$1,234.56<', page)
+    row = re.search(rf'<tr data-pool="{STREET}" data-currency="HKD">.*?</tr>', page,
+                    re.DOTALL).group(0)
+    assert "HK$1,234.56" in row
+    assert re.search(r'data-figure="raised">¥7,000.00<', page)

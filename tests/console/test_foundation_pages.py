@@ -38,6 +38,21 @@ def test_a_funds_page_shows_its_statement_and_where_the_money_went(client, scene
     assert "Where the money went" in page
 
 
+def test_the_foundation_pages_name_the_pool_in_the_pages_language(client, db, scene):
+    from sqlalchemy import update
+
+    from fundpool.pools.models import Pool
+    with db.transaction() as session:
+        session.execute(update(Pool).where(Pool.code == "440304001")
+                        .values(name_en="Nanyuan Subdistrict"))
+    sign_in(client, "jjh.a")
+    for url in ("/foundation/funds?lang=en", f"/foundation/funds/{ELDER}?lang=en"):
+        page = client.get(url).get_data(as_text=True)
+        assert "Nanyuan Subdistrict" in page and "南园街道" not in page, url
+    chinese = client.get(f"/foundation/funds/{ELDER}?lang=zh_CN").get_data(as_text=True)
+    assert "南园街道" in chinese
+
+
 def test_the_statement_downloads_as_csv(client, scene):
     sign_in(client, "jjh.a")
     day = scene.day.isoformat()

@@ -91,10 +91,10 @@ def month_range(today: date, year: int | None = None, first: Month | None = None
         if first is not None or last is not None:
             raise InvalidInput("give a year or a from/to range of months, not both", "year")
         if year > now.year:
-            raise InvalidInput(f"{year} is in the future (this year is {now.year}, China time)",
-                               "year")
+            raise InvalidInput("{year} is in the future (this year is {this_year}, China time)",
+                               "year", year=year, this_year=now.year)
         if year < FIRST_YEAR:
-            raise InvalidInput(f"figures start in {FIRST_YEAR}", "year")
+            raise InvalidInput("figures start in {first}", "year", first=FIRST_YEAR)
         return Month(year, 1), min(Month(year, 12), now)
     for month, name in ((last, "to"), (first, "from")):
         if month is None:
@@ -103,7 +103,7 @@ def month_range(today: date, year: int | None = None, first: Month | None = None
             raise InvalidInput(f"{month.label} is in the future (this month is {now.label}, "
                                "China time)", name)
         if month.year < FIRST_YEAR:
-            raise InvalidInput(f"figures start in {FIRST_YEAR}", name)
+            raise InvalidInput("figures start in {first}", name, first=FIRST_YEAR)
     last = last or now
     first = first or Month(last.year, 1)
     if first > last:

@@ -76,6 +76,16 @@ def test_unknown_pools_and_funds_are_not_found_and_a_bad_year_is_refused(client,
     assert client.get("/public?year=2999").status_code == 422
 
 
+def test_a_bad_year_is_refused_in_the_pages_language(client, scene):
+    """The public page is read in Chinese: a year it cannot show is refused in Chinese."""
+    for year in ("2999", "1999", "20x6"):
+        response = client.get(f"/public?year={year}&lang=zh_CN")
+        page = response.get_data(as_text=True)
+        assert response.status_code == 422, year
+        for english in ("is in the future", "figures start in", "is not a year"):
+            assert english not in page, (year, english)
+
+
 def test_a_signed_in_person_sees_the_same_figures(client, scene):
     from tests.console.test_sign_in import sign_in
     anonymous = figure(page(client, "/public"), "raised")

@@ -51,7 +51,7 @@ def _months():
     """The year asked for (``?year=``), its months so far; by default this year."""
     text = request.args.get("year")
     if text is not None and not (len(text) == 4 and text.isdigit()):
-        raise InvalidInput(f"{text!r} is not a year: write YYYY, e.g. 2026", "year")
+        raise InvalidInput("{text!r} is not a year: write YYYY, e.g. 2026", "year", text=text)
     return month_range(today(), int(text) if text else None)
 
 

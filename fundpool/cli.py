@@ -416,11 +416,7 @@ def _read_checkpoint(file) -> dict:
         checkpoint = json.load(file)
     except (UnicodeDecodeError, ValueError):
         checkpoint = None
-    heads = checkpoint.get("accounts") if isinstance(checkpoint, dict) else None
-    if not (isinstance(heads, list) and isinstance(checkpoint.get("digest"), str)
-            and all(isinstance(item, dict) and isinstance(item.get("account"), str)
-                    and isinstance(item.get("seq"), int) and isinstance(item.get("head"), str)
-                    for item in heads)):
+    if not ledger_verify.is_checkpoint(checkpoint):
         raise InvalidInput(f"{file.name} is not a checkpoint: give the JSON that "
                            "'fundpool checkpoint' writes", "checkpoint")
     return checkpoint

@@ -208,6 +208,16 @@ def take_checkpoint(session: Session) -> dict[str, Any]:
     return {"taken_at": utcnow().isoformat(), "accounts": heads, "digest": _digest(heads)}
 
 
+def is_checkpoint(data: Any) -> bool:
+    """Whether ``data`` has the shape :func:`take_checkpoint` gives (its digest aside, which
+    :func:`verify` checks): what a file handed in must be before it is compared."""
+    heads = data.get("accounts") if isinstance(data, dict) else None
+    return (isinstance(heads, list) and isinstance(data.get("digest"), str)
+            and all(isinstance(item, dict) and isinstance(item.get("account"), str)
+                    and isinstance(item.get("seq"), int) and isinstance(item.get("head"), str)
+                    for item in heads))
+
+
 def _digest(heads: list[dict[str, Any]]) -> str:
     return hashlib.sha256(json.dumps(heads, sort_keys=True, separators=(",", ":"))
                           .encode()).hexdigest()

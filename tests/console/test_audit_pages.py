@@ -173,6 +173,23 @@ def test_verification_against_a_checkpoint_file(client, scene, db):
     assert bad.status_code == 422
 
 
+def test_a_checkpoint_with_heads_missing_is_refused_not_a_server_error(client, scene):
+    """Heads without their seq or head (the digest matching them) are not a checkpoint:
+    refused naming the file's field, as a file that is not JSON is."""
+    from io import BytesIO
+
+    from fundpool.ledger.verify import _digest
+    heads = [{"account": f"{ELDER}:1002:CNY"}]
+    odd = json.dumps({"taken_at": "2026-01-01", "accounts": heads, "digest": _digest(heads)})
+    sign_in(client, "shen.ji")
+    form = page(client, "/audit/verification")
+    bad = client.post("/audit/verification?lang=en", data={
+        "csrf_token": csrf_of(form), "checkpoint": (BytesIO(odd.encode()), "x.json")})
+    assert bad.status_code == 422
+    assert "is not the JSON that &#39;fundpool checkpoint&#39; writes" in bad.get_data(
+        as_text=True)
+
+
 def test_the_audit_log_with_filters(client, scene):
     sign_in(client, "shen.ji")
     everything = page(client, "/audit/log")

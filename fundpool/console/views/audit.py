@@ -35,7 +35,7 @@ from fundpool.exports.ledger_export import (
     count_postings,
 )
 from fundpool.ledger.posting import today
-from fundpool.ledger.verify import verify
+from fundpool.ledger.verify import is_checkpoint, verify
 from fundpool.paging import keyset_page
 from fundpool.reports.activity import ROWS, activity
 from fundpool.reports.periods import not_future, parse_day, report_period
@@ -199,7 +199,7 @@ def _checkpoint() -> dict | None:
         checkpoint = json.loads(sent.read().decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
         checkpoint = None
-    if not isinstance(checkpoint, dict) or not isinstance(checkpoint.get("accounts"), list):
+    if not is_checkpoint(checkpoint):
         raise InvalidInput("the checkpoint file is not the JSON that 'fundpool checkpoint' "
                            "writes", "checkpoint")
     return checkpoint

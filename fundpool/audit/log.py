@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import getpass
+import os
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,16 @@ class Actor:
 
     @classmethod
     def cli(cls) -> Actor:
-        return cls(f"cli:{getpass.getuser()}")
+        return cls(f"cli:{_login()}")
+
+
+def _login() -> str:
+    """The operator's login name. A container's user may have none (a uid missing from
+    /etc/passwd and no USER or LOGNAME), where getpass raises: the uid still says who."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid:{os.getuid()}"
 
 
 def record(session: Session, actor: Actor, action: str, target_type: str,

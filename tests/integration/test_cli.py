@@ -248,3 +248,23 @@ def test_an_export_to_a_directory_that_does_not_exist_says_so(run, tmp_path):
         result = run(*args, "--output", str(target))
         assert result.exit_code == 2, result.output
         assert f"fundpool: cannot write {target}: No such file or directory" in result.output
+
+
+def test_an_operator_without_a_login_name_is_still_recorded(run, monkeypatch, tmp_path):
+    """A container's user may have no name (a uid missing from /etc/passwd, no USER or
+    LOGNAME): the command still runs, and the audit log says which uid it was."""
+    import os
+    import pwd
+
+    def no_entry(uid):
+        raise KeyError(f"getpwuid(): uid not found: {uid}")
+    for name in ("LOGNAME", "USER", "LNAME", "USERNAME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setattr(pwd, "getpwuid", no_entry)
+    run("db", "upgrade")
+    made = run("tokens", "create", "--role", "auditor", "--name", "审计")
+    assert made.exit_code == 0, made.output
+    out = tmp_path / "audit.jsonl"
+    run("export", "audit-log", "--format", "jsonl", "--output", str(out))
+    actors = {json.loads(line)["actor"] for line in out.read_text(encoding="utf-8").splitlines()}
+    assert actors == {f"cli:uid:{os.getuid()}"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 
 import pytest
@@ -181,6 +182,23 @@ def test_english_on_request(client, admin):
     page = client.get("/?lang=en").get_data(as_text=True)
     assert "Raised this month" in page and "¥0.00" in page
     assert "Raised this month" in client.get("/").get_data(as_text=True)
+
+
+def test_the_language_switch_works_on_a_page_opened_with_lang(client, admin):
+    """A shared link to an English page (?lang=en): its switch to Chinese gives Chinese,
+    rather than coming back to the same link, which would choose English again."""
+    sign_in(client, "wang.fang")
+    page = client.get("/dashboard/440304001?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in page
+    form = re.search(r'<form method="post" action="(/language/zh_CN)">.*?name="next" '
+                     r'value="([^"]*)"', page, re.DOTALL)
+    switched = client.post(form.group(1), data={"csrf_token": csrf_of(page),
+                                                "next": html.unescape(form.group(2))})
+    assert switched.status_code == 302
+    assert "lang=" not in switched.headers["Location"]
+    assert switched.headers["Location"].startswith("/dashboard/440304001")
+    after = client.get(switched.headers["Location"]).get_data(as_text=True)
+    assert '<html lang="zh-CN">' in after
 
 
 def test_an_admin_opens_the_pools_below_but_not_beside_their_own(client, admin):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import urlsplit
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from flask import current_app, redirect, render_template, request, session, url_for
 
@@ -85,7 +85,16 @@ def invite(secret: str):
 def language(code: str):
     if code in LANGUAGES:
         session["lang"] = code
-    return redirect(_local(request.form.get("next")))
+    return redirect(_without_lang(_local(request.form.get("next"))))
+
+
+def _without_lang(target: str) -> str:
+    """The page to go back to, less its ``lang`` parameter: a page opened as ``?lang=en``
+    would otherwise choose English again, and the switch would never leave it."""
+    parts = urlsplit(target)
+    kept = [(key, value) for key, value in parse_qsl(parts.query, keep_blank_values=True)
+            if key != "lang"]
+    return urlunsplit(parts._replace(query=urlencode(kept)))
 
 
 def _demo_people():

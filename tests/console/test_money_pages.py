@@ -122,6 +122,11 @@ def test_the_fund_page_shows_the_money_it_keeps_in_other_currencies(client, db, 
     assert re.search(r'data-figure="balance">¥5,500.00<', now)
     assert re.search(r'data-figure="balance-HKD">HK\$1,234.56<', now)
     assert re.search(r'data-figure="available-HKD">HK\$1,234.56<', now)
+    # The balance chart's one axis is in yuan: HK$ is not drawn on it, its table has it.
+    data = json.loads(re.search(r'<script type="application/json" id="fund-chart-data">(.*?)'
+                                r'</script>', page, re.DOTALL).group(1))
+    assert [line["currency"] for line in data["balance"]] == ["CNY"]
+    assert '<table data-balance="HKD">' in page
 
 
 def test_the_fund_page_flows_of_the_general_fund_go_on_to_the_fund_it_allocated_to(client,

@@ -42,7 +42,8 @@ def fund(code: str):
     label = partial(flow_label, english=_english_names(session, flows))
     chart = {"balance": [{"currency": currency, "points": [
                  [point.day.isoformat(), format_amount(point.balance, currency)]
-                 for point in series]} for currency, series in points.items()],
+                 for point in series]} for currency, series in points.items()
+                 if currency == CHART_CURRENCY],
              "flows": _sankey(flows, label), "labels": {"balance": _("Balance"), "yuan": _("yuan")}}
     return render_template("console/fund.html", fund=found, line=fund_line(session, found),
                            statement=shown, points=points, flows=flows, chart=chart,
@@ -50,6 +51,9 @@ def fund(code: str):
 
 
 FUND_ENDS = ("fund", "fund_in", "fund_out")
+#: The balance chart has one axis, in yuan: other currencies are in their tables only, never
+#: drawn as if they were yuan (as the flows and the public page's chart are CNY only).
+CHART_CURRENCY = "CNY"
 
 
 def _english_names(session, flows: list[Flow]) -> dict[str, str]:

@@ -11,7 +11,7 @@ from fundpool.api.problems import DOMAIN_STATUS
 from fundpool.console import views  # noqa: F401  adds the pages to the blueprint
 from fundpool.console.blueprint import bp
 from fundpool.console.forms import refuse_unstorable
-from fundpool.console.i18n import init_i18n, problem_text
+from fundpool.console.i18n import init_i18n, problem_text, remember_language
 from fundpool.console.nav import menu
 from fundpool.console.signin import check_csrf, csrf_token, init_signin, viewer
 from fundpool.errors import FundpoolError
@@ -34,6 +34,11 @@ def init_console(app: Flask) -> None:
 def _csrf() -> None:
     check_csrf()
     refuse_unstorable(request.values)
+
+
+@bp.before_request
+def _language() -> None:
+    remember_language()
 
 
 @bp.after_request

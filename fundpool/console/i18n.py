@@ -71,10 +71,17 @@ def escaped_ngettext(singular: str, plural: str, num: int, **variables) -> Marku
 
 
 def select_locale() -> str:
+    remember_language()
+    return session.get("lang", DEFAULT)
+
+
+def remember_language() -> None:
+    """Keep ``?lang=`` in the session. Run before every page, not only when a page first
+    translates something: a page that redirects at once (a foundation's dashboard, a page
+    before sign-in) would otherwise drop the choice on its way."""
     asked = request.args.get("lang")
     if asked in LANGUAGES:
         session["lang"] = asked
-    return session.get("lang", DEFAULT)
 
 
 def current_language() -> str:

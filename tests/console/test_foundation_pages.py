@@ -20,6 +20,13 @@ def test_the_dashboard_sends_a_foundation_to_its_funds(client, scene):
     assert response.status_code == 302 and response.headers["Location"] == "/foundation/funds"
 
 
+def test_english_asked_on_the_dashboard_link_reaches_the_foundations_page(client, scene):
+    """/?lang=en sends a foundation on to its funds: in English, as it asked."""
+    sign_in(client, "jjh.a")
+    page = client.get("/?lang=en", follow_redirects=True).get_data(as_text=True)
+    assert '<html lang="en">' in page and "Our funds" in page
+
+
 def test_a_foundation_sees_only_its_funds_with_their_balance(client, scene):
     sign_in(client, "jjh.a")
     page = client.get("/foundation/funds").get_data(as_text=True)

@@ -8,6 +8,7 @@ import json
 import re
 
 import pytest
+from sqlalchemy import select
 
 from fundpool.donations import receipts, service
 from fundpool.funds.allocation import allocate
@@ -457,3 +458,17 @@ def test_the_dashboard_shows_money_raised_in_other_currencies(client, db, scene)
                     re.DOTALL).group(0)
     assert "HK$1,234.56" in row
     assert re.search(r'data-figure="raised">¥7,000.00<', page)
+
+
+def test_the_donation_page_names_its_fund_in_the_pages_language(client, db, scene):
+    from sqlalchemy import update
+
+    from fundpool.donations.models import Donation
+    from fundpool.funds.models import Fund
+    with db.transaction() as session:
+        session.execute(update(Fund).where(Fund.code == ELDER).values(name_en="Elder care fund"))
+        donation_id = session.scalar(select(Donation.id).where(Donation.channel_ref == "B-1"))
+    sign_in(client, "wang.fang")
+    english = text(client.get(f"/donations/{donation_id}?lang=en"))
+    assert "Elder care fund" in english and "长者关爱基金" not in english
+    assert "长者关爱基金" in text(client.get(f"/donations/{donation_id}?lang=zh_CN"))

@@ -32,3 +32,26 @@ def unprotect(table: str) -> None:
         return
     for verb in ("update", "delete"):
         op.execute(f"DROP TRIGGER IF EXISTS {table}_no_{verb}")
+
+
+_PG_TRUNCATE_FUNCTION = """
+CREATE OR REPLACE FUNCTION fundpool_refuse_truncate() RETURNS trigger AS $$
+BEGIN
+    RAISE EXCEPTION '% is append-only: it is never truncated', TG_TABLE_NAME;
+END $$ LANGUAGE plpgsql
+"""
+
+
+def protect_from_truncate(table: str) -> None:
+    """PostgreSQL's TRUNCATE skips row triggers, so the append-only tables refuse it with a
+    statement trigger of their own. SQLite has no TRUNCATE: its ``DELETE`` without a
+    ``WHERE`` still runs the row triggers above."""
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(_PG_TRUNCATE_FUNCTION)
+        op.execute(f"CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table} "
+                   "FOR EACH STATEMENT EXECUTE FUNCTION fundpool_refuse_truncate()")
+
+
+def unprotect_from_truncate(table: str) -> None:
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute(f"DROP TRIGGER IF EXISTS {table}_no_truncate ON {table}")

@@ -73,6 +73,17 @@ def test_the_service_cannot_edit_posted_rows(db, history):
             conn.execute(text("UPDATE postings SET amount = 1"))
 
 
+@pytest.mark.postgres
+@pytest.mark.parametrize("table", ["postings", "entries", "audit_events"])
+def test_the_append_only_tables_cannot_be_truncated(db, history, table):
+    """TRUNCATE skips PostgreSQL's row triggers; the append-only tables refuse it too, so a
+    history cannot be emptied in one statement by anyone short of the replica role."""
+    with pytest.raises(Exception, match="append-only: it is never truncated"):
+        with db.engine.begin() as conn:
+            conn.execute(text(f"TRUNCATE {table} CASCADE"))
+    assert report(db).ok
+
+
 def test_a_changed_amount_names_its_entry(db, history):
     behind_the_back(db, f"UPDATE postings SET amount = 99999 WHERE entry_id = {history[1]} "
                         "AND side = 'debit'")

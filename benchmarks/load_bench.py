@@ -126,9 +126,10 @@ class Bench:
         with psycopg.connect(self.admin_dsn, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
 
-    def serve(self, profile: bool) -> None:
-        """gunicorn with the production settings file, on loopback, with ``workers``; with a
-        profile, the first worker runs under cProfile and dumps it when stopped."""
+    def serve(self, profile: bool, app: str = "fundpool:create_app()") -> None:
+        """gunicorn with the production settings file, on loopback, with ``workers``, serving
+        ``app`` (fundpool unless told; benchmarks/load_floor_bench.py serves minimal apps);
+        with a profile, the first worker runs under cProfile and dumps it when stopped."""
         conf = self.workdir / "gunicorn_bench.py"
         text = GUNICORN_CONF.read_text() + (
             f"\nbind = '127.0.0.1:{self.port}'\nworkers = {self.workers}\n")
@@ -137,7 +138,7 @@ class Bench:
         conf.write_text(text)
         log = open(self.workdir / "gunicorn.log", "wb")  # noqa: SIM115
         self.server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(conf), "fundpool:create_app()"],
+            [sys.executable, "-m", "gunicorn", "-c", str(conf), app],
             env=self.env, stdout=log, stderr=subprocess.STDOUT)  # same session: see README
         log.close()
         deadline = time.monotonic() + 120
@@ -266,10 +267,12 @@ def service_round(bench: Bench, token: str, streets: list[str], donor: int,
 
 class RawWriter:
     """One connection writing a donation's rows by hand, as the service does in one
-    transaction (same tables, columns, locks and hashes)."""
+    transaction (same tables, columns, locks and hashes). ``conn`` lets several writers share
+    one connection (or anything with psycopg's ``execute``/``commit``), as a worker of
+    benchmarks/floor_app.py does."""
 
-    def __init__(self, dsn: str, street: str, donor: int, token_id: int) -> None:
-        self.conn = psycopg.connect(dsn)
+    def __init__(self, dsn: str, street: str, donor: int, token_id: int, conn=None) -> None:
+        self.conn = conn if conn is not None else psycopg.connect(dsn)
         self.street, self.donor, self.token_id = street, donor, token_id
         self.bank_code, self.income_code = f"{street}:1002:CNY", f"{street}:410101:CNY"
         ids = dict(self.conn.execute("SELECT code, id FROM accounts WHERE code = ANY(%s)",
@@ -282,7 +285,7 @@ class RawWriter:
             "WHERE p.code = %s", (street,)).fetchone()[0]
         self.conn.commit()
 
-    def write(self, _n: int) -> None:
+    def write(self, _n: int) -> int:
         conn, now, day = self.conn, datetime.now(UTC), today()
         ref = uuid.uuid4().hex
         body = json.dumps({"channel_ref": f"RAW-{ref}", "fund": self.street})
@@ -343,6 +346,7 @@ class RawWriter:
         conn.execute("UPDATE idempotency_keys SET status_code = 201, body = %s WHERE id = %s",
                      (body, key_id))
         conn.commit()
+        return donation
 
 
 def raw_round(writers: list[RawWriter], seconds: float) -> tuple[int, list[float], float]:

@@ -27,6 +27,15 @@ processes (gunicorn workers, or for raw this process) and of the PostgreSQL back
 database, this process's CPU per request for the HTTP sides (the clients), how busy the machine
 was and how many cores the rest of the machine used ("others": the machine's busy time minus
 this process, every gunicorn started here and the database's backends), and the load average.
+Two ratios that hold still on a shared machine go with the plain one: "per free core" (each
+side's rate over the cores others left it during its turn) and "CPU ratio" (raw's CPU per
+request, everything included, over the side's).
+
+    python benchmarks/load_floor_bench.py --in-process 300 --rounds 2
+
+skips gunicorn and HTTP: each app in this process through Flask's test client (the real
+service too), the raw transaction called directly, one request at a time; CPU per request of
+this process and of its backend (``FLOOR_PROFILE=F2`` adds a cProfile of that side).
 """
 
 from __future__ import annotations
@@ -38,6 +47,7 @@ import os
 import platform
 import pstats
 import socket
+import statistics
 import sys
 import tempfile
 import time
@@ -168,6 +178,24 @@ def in_process(bench: Bench, token: str, streets: list[str], donor: int, token_i
     writer.conn.close()
 
 
+def total_cpu(r: dict) -> float:
+    """CPU seconds per request of everything a side runs on the machine: serving processes,
+    backends and, for the HTTP sides, the client threads (the raw writer's ``app`` already
+    holds its threads). raw's total over a side's is the ratio the two would have if both
+    kept the same cores busy — what the rates' ratio tends to on a machine of their own."""
+    return r["app"] + r["db"] + (r["client"] or 0.0)
+
+
+def free_ratio(r: dict, raw: dict) -> float:
+    """The rates' ratio with each side's rate divided by the cores the rest of the machine
+    left it (CPUs minus ``others``): on this shared machine the ratio of one round swings with
+    what other work happened to run during each side's turn (0.1 to 1.1 for the same code);
+    this one does not, and stays near the CPU ratio."""
+    cpus = os.cpu_count()
+    return (r["done"] / r["secs"] / (cpus - r["others"])) / (
+        raw["done"] / raw["secs"] / (cpus - raw["others"]))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--server", default=os.environ.get("FUNDPOOL_TEST_DATABASE_URL",
@@ -234,11 +262,14 @@ def main(argv: list[str] | None = None) -> int:
                         "others": max(0.0, machine - (ours_after - ours_before)) / secs,
                         "load": (load_before, os.getloadavg()[0])})
                 raw_rate = results["raw"][n]["done"] / results["raw"][n]["secs"]
+                raw_cpu = total_cpu(results["raw"][n])
                 for side in sides:
                     r = results[side][n]
                     rate = r["done"] / r["secs"]
                     client = f"{1000 * r['client']:4.1f}" if r["client"] is not None else "   -"
                     print(f"  round {n + 1} {side:<8} {rate:7.1f}/s  ratio {rate / raw_rate:4.2f}"
+                          f" (per free core {free_ratio(r, results['raw'][n]):4.2f}, CPU ratio "
+                          f"{raw_cpu / total_cpu(r):4.2f})"
                           f"  p50 {pct(r['lat'], 50):6.1f} ms  p99 {pct(r['lat'], 99):6.1f} ms"
                           f"  CPU {1000 * (r['app'] + r['db']):4.1f} ms each = app "
                           f"{1000 * r['app']:4.2f} + db {1000 * r['db']:4.2f} (client {client})"
@@ -254,9 +285,9 @@ def main(argv: list[str] | None = None) -> int:
     raw_total = sum(r["done"] for r in results["raw"]) / sum(r["secs"] for r in results["raw"])
     print(f"\nall rounds (ratio = rate / raw's {raw_total:.1f}/s over the same rounds; "
           "per-round ratios in brackets):")
-    print("| side | rate /s | ratio to raw | p50 / p99 ms | CPU ms per request, app + db | "
-          "others, cores | load average |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| side | rate /s | ratio to raw | per free core (median) | p50 / p99 ms | CPU ms per "
+          "request, app + db (+ client) | CPU ratio | others, cores | load average |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     for side in sides:
         rounds = results[side]
         rate = sum(r["done"] for r in rounds) / sum(r["secs"] for r in rounds)
@@ -266,9 +297,17 @@ def main(argv: list[str] | None = None) -> int:
         app = "/".join(f"{1000 * r['app']:.2f}" for r in rounds)
         db = "/".join(f"{1000 * r['db']:.2f}" for r in rounds)
         others = "/".join(f"{r['others']:.2f}" for r in rounds)
+        client = "/".join(f"{1000 * r['client']:.2f}" for r in rounds if r["client"] is not None)
+        free = [free_ratio(r, w) for r, w in zip(rounds, results["raw"])]
+        free_text = (f"{', '.join(f'{x:.2f}' for x in free)} "
+                     f"({statistics.median(free):.2f})")
+        cpu_ratio = ", ".join(f"{total_cpu(w) / total_cpu(r):.2f}"
+                              for r, w in zip(rounds, results["raw"]))
         print(f"| {side} | {rate:.1f} | {rate / raw_total:.2f} "
-              f"({', '.join(f'{x:.2f}' for x in per_round)}) | {pct(lat, 50):.1f} / "
-              f"{pct(lat, 99):.1f} | {app} + {db} | "
+              f"({', '.join(f'{x:.2f}' for x in per_round)}) | {free_text} | "
+              f"{pct(lat, 50):.1f} / "
+              f"{pct(lat, 99):.1f} | {app} + {db}{f' (+ {client})' if client else ''} | "
+              f"{cpu_ratio} | "
               f"{others} | "
               f"{min(r['load'][0] for r in rounds):.1f}–{max(r['load'][1] for r in rounds):.1f} |")
     print(f"load average at the end {'/'.join(f'{x:.1f}' for x in os.getloadavg())}")

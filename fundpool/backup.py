@@ -38,7 +38,7 @@ def backup(engine: Engine, target: Path) -> None:
         _sqlite_backup(_sqlite_path(engine.url), target)
     else:
         _run(["pg_dump", "--format=custom", "--no-owner", f"--file={target}",
-              engine.url.database or ""], engine.url)
+              f"--dbname={_conninfo(engine.url)}"], engine.url)
 
 
 def restore(engine: Engine, source: Path) -> None:
@@ -54,7 +54,7 @@ def restore(engine: Engine, source: Path) -> None:
         _sqlite_copy(source, _sqlite_path(engine.url))
     else:
         _run(["pg_restore", "--no-owner", "--single-transaction", "--exit-on-error",
-              f"--dbname={engine.url.database}", str(source)], engine.url)
+              f"--dbname={_conninfo(engine.url)}", str(source)], engine.url)
 
 
 def _sqlite_path(url: URL) -> Path:
@@ -99,6 +99,21 @@ def _run(argv: list[str], url: URL) -> None:
                           capture_output=True, text=True, check=False)
     if done.returncode != 0:
         raise BackupFailed(f"{program} failed: {done.stderr.strip()[-2000:]}")
+
+
+def _conninfo(url: URL) -> str:
+    """The database and the URL's query settings (``sslmode``, ``sslrootcert``, a socket
+    directory as ``host``, ``options`` …) as libpq's ``key='value'`` string, so that the
+    dump and restore programs connect as the service does. Host, port, user and password go
+    by environment (``_libpq_env``): the password never appears on a command line."""
+    pairs = {"dbname": url.database or ""}
+    for key, value in url.query.items():
+        pairs[key] = value if isinstance(value, str) else value[-1]
+    return " ".join(f"{key}='{_quoted(value)}'" for key, value in pairs.items())
+
+
+def _quoted(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("'", "\\'")
 
 
 def _libpq_env(url: URL) -> dict[str, str]:

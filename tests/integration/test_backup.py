@@ -78,3 +78,18 @@ def test_a_restore_never_overwrites_books_that_exist(db, shenzhen, tmp_path):
     with pytest.raises(Conflict, match="not empty"):
         backup.restore(db.engine, file)
     assert _books(db.engine) == before
+
+
+@pytest.mark.postgres
+def test_the_dump_and_restore_programs_connect_with_the_urls_settings(db, database_url, tmp_path):
+    """Settings in the database URL's query (sslmode, a socket directory, …) reach pg_dump
+    and pg_restore as they reach the service. Asking for a read-only session of this
+    read-write server shows they do: the dump is refused for it, not taken regardless."""
+    from sqlalchemy.engine import make_url
+    url = make_url(database_url).update_query_dict({"target_session_attrs": "read-only"})
+    engine = make_engine(url.render_as_string(hide_password=False))
+    try:
+        with pytest.raises(backup.BackupFailed, match="session is not read-only"):
+            backup.backup(engine, tmp_path / "fundpool.backup")
+    finally:
+        engine.dispose()

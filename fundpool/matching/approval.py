@@ -13,8 +13,9 @@
   split across the funds in proportion to what each still holds, to the fen (``split``),
   and paid by ``grants.pay_instalment``.
 - **Complete**: what was not paid is released, the proposal is completed and its
-  needs served. **Cancel** (or a lapse, when the hold expires): what is held is
-  released, the proposal expires and its needs return to the register.
+  needs served. **Cancel** (or a lapse, when the hold expires ``LAPSE_AFTER_END`` after
+  the project's last day, ``lapses_at``): what is held is released, the proposal expires
+  and its needs return to the register.
 
 The match row is locked first in every step, so two admins deciding at once cannot
 both succeed.
@@ -22,7 +23,7 @@ both succeed.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -41,6 +42,9 @@ from fundpool.matching.grants import Instalment, Portion
 from fundpool.matching.inputs import as_candidate, as_payer
 from fundpool.matching.run_models import RunMatch, RunShare
 from fundpool.pools.models import Pool
+
+#: How long after its project's last day an unfinished grant keeps its money held.
+LAPSE_AFTER_END = timedelta(days=90)
 
 
 def get_match(session: Session, match_id: int, lock: bool = False) -> RunMatch:
@@ -84,10 +88,22 @@ def approve(session: Session, actor: Actor, match_id: int) -> RunMatch:
                             by_match=match.id)
     hold = grants.hold_grant(
         session, actor, [Portion(share.fund, share.amount) for share in match.shares],
-        memo=f"{proposal.title} (proposal {proposal.id}, match {match.id})"[:500])
+        memo=f"{proposal.title} (proposal {proposal.id}, match {match.id})"[:500],
+        expires_at=lapses_at(proposal, today()))
     match.hold_id = hold.id
     _decide(session, actor, match, "approved")
     return match
+
+
+def lapses_at(proposal, approved_on: date) -> datetime:
+    """When the money held for a grant goes back to its funds if the grant is neither
+    completed nor cancelled: ``LAPSE_AFTER_END`` after the project's last day (its
+    ``end_date``, or its ``duration_days`` counted from the approval), at midnight China
+    Standard Time. Until then instalments may be paid, also after the project's end (a
+    final payment after its report); after it, the scheduler's sweep expires the hold and
+    the grant lapses (``lapse_expired``), so held money is never stranded."""
+    end = proposal.end_date or approved_on + timedelta(days=proposal.duration_days - 1)
+    return datetime.combine(end + LAPSE_AFTER_END + timedelta(days=1), time.min, LEDGER_TZ)
 
 
 def reject(session: Session, actor: Actor, match_id: int, reason: str) -> RunMatch:

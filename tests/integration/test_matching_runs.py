@@ -178,6 +178,46 @@ def test_a_grant_whose_hold_expires_lapses(db, scene):
     assert account(db, f"{STREET}:1002:CNY") == (3_000_00, 0)
 
 
+def test_an_approved_grant_keeps_its_money_until_90_days_after_its_project_ends(db, scene):
+    """Held money is never stranded: a grant neither completed nor cancelled lapses 90 days
+    after its project's last day (here 90 days counted from the approval), at midnight China
+    time, when the scheduler's sweep expires its hold; until then instalments can be paid."""
+    from datetime import datetime, time, timedelta
+
+    from fundpool.db import utcnow
+    from fundpool.ledger.posting import LEDGER_TZ
+    match_id = the_match(db, run(db)).id
+    decide(db, "approve", match_id)
+    last_day = today() + timedelta(days=89)
+    lapse = datetime.combine(last_day + timedelta(days=91), time.min, LEDGER_TZ)
+    with db.sessions() as session:
+        hold = session.get(holds.Hold, approval.get_match(session, match_id).hold_id)
+        assert hold.expires_at == lapse
+    decide(db, "disburse", match_id, 500_00)
+    with db.transaction() as session:
+        rest = session.get(holds.Hold, approval.get_match(session, match_id).hold_id)
+        assert rest.expires_at == lapse
+        assert holds.expire_holds(session, ACTOR, lapse - timedelta(seconds=1)) == []
+        assert holds.expire_holds(session, ACTOR, lapse) == [rest.id]
+    with db.transaction() as session:
+        assert approval.lapse_expired(session, ACTOR) == [match_id]
+    with db.sessions() as session:
+        assert proposals.get_proposal(session, scene["proposal"]).status == "expired"
+        assert {needs.get_need(session, n).status for n in scene["needs"]} == {"open"}
+    assert utcnow() < lapse
+    sound(db)
+
+
+def test_a_dated_project_lapses_90_days_after_its_end_date():
+    from datetime import datetime, time
+
+    from fundpool.ledger.posting import LEDGER_TZ
+    from fundpool.matching.models import Proposal
+    dated = Proposal(duration_days=31, start_date=date(2026, 12, 1), end_date=date(2026, 12, 31))
+    assert approval.lapses_at(dated, date(2026, 11, 28)) == datetime.combine(
+        date(2027, 4, 1), time.min, LEDGER_TZ)
+
+
 def test_instalments_are_split_to_the_fen():
     assert approval.split(100_001, [1, 1, 1]) == [33_334, 33_334, 33_333]
     assert approval.split(10, [500, 1500]) == [3, 7]

@@ -84,6 +84,23 @@ def test_the_append_only_tables_cannot_be_truncated(db, history, table):
     assert report(db).ok
 
 
+@pytest.mark.postgres
+def test_the_tests_can_still_empty_the_tables_without_the_replica_role(db, history):
+    """A server user not allowed the replica role empties the tables after each test with
+    TRUNCATE (tests/conftest.py): the append-only tables' refusal must not stop it, and must
+    hold again afterwards."""
+    from fundpool.models import Base
+    from tests.conftest import truncating
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql(truncating([t.name for t in Base.metadata.sorted_tables]))
+    with db.engine.connect() as conn:
+        for table in ("postings", "entries", "audit_events"):
+            assert conn.execute(text(f"SELECT count(*) FROM {table}")).scalar() == 0
+    with pytest.raises(Exception, match="append-only: it is never truncated"):
+        with db.engine.begin() as conn:
+            conn.execute(text("TRUNCATE audit_events CASCADE"))
+
+
 def test_a_changed_amount_names_its_entry(db, history):
     behind_the_back(db, f"UPDATE postings SET amount = 99999 WHERE entry_id = {history[1]} "
                         "AND side = 'debit'")

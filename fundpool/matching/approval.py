@@ -214,7 +214,7 @@ def _still_current(session: Session, match: RunMatch, proposal) -> None:
     if proposal.budget != match.budget:
         raise Conflict("match {match} is stale: proposal {proposal}'s budget changed; run "
                        "matching again", "match_id", match=match.id, proposal=proposal.id)
-    if proposal.end_date is not None and proposal.end_date < today():
+    if proposals.has_ended(proposal):
         # a run leaves out the projects already over (inputs.load_inputs); money held for
         # one now could only be released again
         raise Conflict("match {match} is stale: proposal {proposal} ended on {end}; run "

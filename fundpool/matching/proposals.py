@@ -258,11 +258,16 @@ def transition(session: Session, actor: Actor, proposal: Proposal, to: str,
     return proposal
 
 
+def has_ended(proposal: Proposal) -> bool:
+    """Whether the project's last day is before today: it can no longer be carried out."""
+    return proposal.end_date is not None and proposal.end_date < today()
+
+
 def _check_not_ended(proposal: Proposal) -> None:
     """A project whose end date has passed can no longer be carried out, so it is neither
     submitted nor taken into the reserve: no run would ever match it (``inputs`` reads only
     proposals not ended), and it would wait there for nothing."""
-    if proposal.end_date is not None and proposal.end_date < today():
+    if has_ended(proposal):
         raise Conflict("proposal {proposal} ended on {end}; a project that is over cannot "
                        "enter the reserve", "end_date", proposal=proposal.id,
                        end=proposal.end_date)

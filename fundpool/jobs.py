@@ -13,7 +13,6 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
-from sqlalchemy import func, select
 
 from fundpool.audit.log import Actor
 from fundpool.auth.sign_in_limit import forget_ended_windows
@@ -118,17 +117,17 @@ def _crontab_weekday(token: str) -> int:
 
 def matching_missed(database: Database, trigger: CronTrigger,
                     now: datetime | None = None) -> bool:
-    """Whether a scheduled matching time has passed since the last scheduled run that
-    finished began: the scheduler was down then, or was killed during the run (APScheduler
-    keeps its jobs in memory, so it cannot know by itself). A database that never finished a
-    scheduled run has missed none: its first night is the schedule's."""
-    from fundpool.matching.run_models import MatchingRun
+    """Whether a scheduled matching time has passed since the last scheduled run that had
+    its go began (``runs.last_scheduled_start``: done, or failed by the engine): the
+    scheduler was down then, or was killed during the run (APScheduler keeps its jobs in
+    memory, so it cannot know by itself). A run the engine failed on is not run again: each
+    restart would re-run a failing job. A database whose schedule never started a run has
+    missed none: its first night is the schedule's; one whose only runs were cut off has."""
+    from fundpool.matching import runs
     with database.sessions() as session:
-        last = session.scalar(select(func.max(MatchingRun.started_at))
-                              .where(MatchingRun.trigger == "schedule",
-                                     MatchingRun.status == "done"))
-    if last is None:
-        return False
+        last = runs.last_scheduled_start(session)
+        if last is None:
+            return runs.any_scheduled_run(session)
     due = trigger.get_next_fire_time(None, last + timedelta(seconds=1))
     return due is not None and due <= (now or utcnow())
 

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import insert, select, text, update
+from sqlalchemy import ColumnElement, and_, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
@@ -32,6 +32,8 @@ from fundpool.matching.inputs import as_payer, load_inputs
 from fundpool.matching.run_models import MatchingRun, RunMatch, RunMatchNeed, RunShare
 
 log = logging.getLogger("fundpool.matching")
+#: The message of a scheduled run marked failed because its scheduler stopped during it.
+INTERRUPTED = "interrupted: the scheduler stopped during the run"
 
 
 def get_run(session: Session, run_id: int) -> MatchingRun:
@@ -75,8 +77,28 @@ def fail_interrupted(session: Session) -> list[int]:
     if ids:
         session.execute(update(MatchingRun).where(MatchingRun.id.in_(ids)).values(
             status="failed", finished_at=utcnow(),
-            message="interrupted: the scheduler stopped during the run"))
+            message=INTERRUPTED))
     return ids
+
+
+def last_scheduled_start(session: Session) -> datetime | None:
+    """When the newest scheduled run that had its go began, or None if none did."""
+    return session.scalar(select(func.max(MatchingRun.started_at)).where(_had_its_go()))
+
+
+def any_scheduled_run(session: Session) -> bool:
+    """Whether the schedule ever started a run, even one cut off."""
+    return session.scalar(select(MatchingRun.id).where(MatchingRun.trigger == "schedule")
+                          .limit(1)) is not None
+
+
+def _had_its_go() -> ColumnElement[bool]:
+    """A scheduled run that ended by itself, done or failed: the engine's failure is that
+    matching time's outcome, and running it again at every restart of the scheduler would
+    loop on it. Not a run cut off by a stopped scheduler: still ``running``, or marked
+    failed since as interrupted; that matching time still wants its run."""
+    return and_(MatchingRun.trigger == "schedule", MatchingRun.status != "running",
+                MatchingRun.message.is_distinct_from(INTERRUPTED))
 
 
 def run_now(session: Session, actor: Actor, on: date | None = None,

@@ -170,11 +170,19 @@ def test_the_scheduled_run_first_expires_proposals_whose_end_date_has_passed(db,
         assert session.get(Proposal, proposal_id).status == "expired"
 
 
-def _scheduled_run(db, started_at, status="done") -> None:
+def _scheduled_run(db, started_at, status="done", message=None) -> None:
     from fundpool.matching.run_models import MatchingRun
     with db.transaction() as session:
         session.add(MatchingRun(trigger="schedule", triggered_by="scheduler", status=status,
-                                started_at=started_at))
+                                started_at=started_at, message=message))
+
+
+def _shanghai(day, hour, minute=0):
+    """A moment of November 2026 on the schedule's clock, in UTC as the database keeps it."""
+    from datetime import datetime, timezone
+
+    from fundpool.ledger.posting import LEDGER_TZ
+    return datetime(2026, 11, day, hour, minute, tzinfo=LEDGER_TZ).astimezone(timezone.utc)
 
 
 def test_a_nightly_run_missed_while_the_scheduler_was_down_runs_once_at_start(db):
@@ -195,7 +203,7 @@ def test_a_nightly_run_missed_while_the_scheduler_was_down_runs_once_at_start(db
     _scheduled_run(db, at(27, 2))
     assert not jobs.matching_missed(db, trigger, now=at(28, 1))
     assert jobs.matching_missed(db, trigger, now=at(28, 3))
-    _scheduled_run(db, at(28, 2), status="failed")  # killed during tonight's run
+    _scheduled_run(db, at(28, 2), status="running")  # killed during tonight's run
     assert jobs.matching_missed(db, trigger, now=at(28, 3))
     _scheduled_run(db, at(28, 2))
     assert not jobs.matching_missed(db, trigger, now=at(28, 3))
@@ -221,3 +229,30 @@ def test_a_scheduler_started_after_tonights_run_keeps_the_schedule(db):
         assert scheduler.get_job("matching").next_run_time > jobs.utcnow()
     finally:
         scheduler.shutdown(wait=False)
+
+
+def test_a_scheduled_run_that_failed_is_not_run_again_at_every_start(db):
+    """A nightly run the engine failed on had its night: restarting the scheduler must not
+    run it again at once, or each restart (a crash loop, a deploy) re-runs a failing job."""
+    trigger = jobs.matching_trigger("0 2 * * *")
+    _scheduled_run(db, _shanghai(27, 2))
+    _scheduled_run(db, _shanghai(28, 2), status="failed", message="the engine gave up")
+    assert not jobs.matching_missed(db, trigger, now=_shanghai(28, 3))
+    assert jobs.matching_missed(db, trigger, now=_shanghai(29, 3))  # tomorrow's was missed
+
+
+def test_a_run_cut_off_twice_is_still_caught_up(db):
+    """A run killed mid-way stays 'running'; the catch-up at the next start marks it failed
+    (interrupted) before it runs. If that catch-up is killed too, the interrupted run must
+    not count as the night's run: the next start catches up again. Even the first night's
+    run, killed, is caught up: the schedule had begun."""
+    from fundpool.matching import runs
+    trigger = jobs.matching_trigger("0 2 * * *")
+    _scheduled_run(db, _shanghai(28, 2), status="running")  # the first night's, killed
+    assert jobs.matching_missed(db, trigger, now=_shanghai(28, 3))
+    with db.transaction() as session:
+        runs.fail_interrupted(session)  # what the catch-up does first
+    _scheduled_run(db, _shanghai(28, 3), status="running")  # the catch-up, killed too
+    assert jobs.matching_missed(db, trigger, now=_shanghai(28, 4))
+    _scheduled_run(db, _shanghai(28, 4))
+    assert not jobs.matching_missed(db, trigger, now=_shanghai(28, 5))

@@ -12,6 +12,7 @@ from datetime import datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from fundpool.audit.log import Actor
@@ -115,7 +116,7 @@ def _crontab_weekday(token: str) -> int:
     raise ValueError(f"{token!r} is not a weekday (0-7, 0 and 7 being Sunday, or sun-sat)")
 
 
-def matching_missed(database: Database, trigger: CronTrigger,
+def matching_missed(database: Database, trigger: BaseTrigger,
                     now: datetime | None = None) -> bool:
     """Whether a scheduled matching time has passed since the last scheduled run that had
     its go began (``runs.last_scheduled_start``: done, or failed by the engine): the
@@ -132,12 +133,30 @@ def matching_missed(database: Database, trigger: CronTrigger,
     return due is not None and due <= (now or utcnow())
 
 
-def build_scheduler(database: Database, settings: dict,
-                    background: bool = False) -> BaseScheduler:
+#: A catch-up at start is left to the next matching time when that is nearer than this, so
+#: matching does not run twice in a row (the second run superseding the first's proposals).
+CATCH_UP_MARGIN = timedelta(hours=1)
+
+
+def first_matching_time(database: Database, trigger: BaseTrigger,
+                        now: datetime | None = None) -> datetime | None:
+    """When the matching job first runs after a start: at once if a matching time was missed
+    (``matching_missed``), unless the next one is less than ``CATCH_UP_MARGIN`` away — then
+    that run catches up, rather than one ending just before it (or still under way: APScheduler
+    would skip it) — else at the schedule's next time."""
+    now = now or utcnow()
+    upcoming = trigger.get_next_fire_time(None, now)
+    near = upcoming is not None and upcoming - now < CATCH_UP_MARGIN
+    return now if matching_missed(database, trigger, now) and not near else upcoming
+
+
+def build_scheduler(database: Database, settings: dict, background: bool = False,
+                    now: datetime | None = None) -> BaseScheduler:
     """Every job runs alone across processes (job_lock) and missed runs coalesce: while
     the scheduler runs, APScheduler's ``coalesce``; across a stop, the matching job runs at
-    once on start when its time passed meanwhile (``matching_missed``) — once, however many
-    nights were missed. ``background``: in a thread of the calling process (the demo's)."""
+    once on start when its time passed meanwhile (``first_matching_time``) — once, however
+    many nights were missed. ``background``: in a thread of the calling process (the demo's);
+    ``now``: the time of the start (tests set it)."""
     kind = BackgroundScheduler if background else BlockingScheduler
     scheduler = kind(timezone="Asia/Shanghai")
     common = {"max_instances": 1, "coalesce": True, "misfire_grace_time": None}
@@ -151,7 +170,7 @@ def build_scheduler(database: Database, settings: dict,
                       args=[database, "forget_sign_in_failures", forget_sign_in_failures],
                       id="forget_sign_in_failures", **common)
     trigger = matching_trigger(settings["matching_cron"])
-    catch_up = {"next_run_time": utcnow()} if matching_missed(database, trigger) else {}
     scheduler.add_job(run_alone, trigger, args=[database, "matching", match_on_schedule],
-                      id="matching", **common, **catch_up)
+                      id="matching", next_run_time=first_matching_time(database, trigger, now),
+                      **common)
     return scheduler

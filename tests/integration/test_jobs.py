@@ -210,12 +210,14 @@ def test_a_nightly_run_missed_while_the_scheduler_was_down_runs_once_at_start(db
 
 
 def test_a_scheduler_started_after_a_missed_night_runs_matching_at_once(db):
-    _scheduled_run(db, jobs.utcnow() - timedelta(days=3))
+    _scheduled_run(db, _shanghai(25, 2))
+    started = _shanghai(28, 3)
     scheduler = jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24,
-                                          "matching_cron": "0 2 * * *"}, background=True)
+                                          "matching_cron": "0 2 * * *"}, background=True,
+                                     now=started)
     scheduler.start(paused=True)
     try:
-        assert scheduler.get_job("matching").next_run_time <= jobs.utcnow()
+        assert scheduler.get_job("matching").next_run_time == started
     finally:
         scheduler.shutdown(wait=False)
 
@@ -256,3 +258,24 @@ def test_a_run_cut_off_twice_is_still_caught_up(db):
     assert jobs.matching_missed(db, trigger, now=_shanghai(28, 4))
     _scheduled_run(db, _shanghai(28, 4))
     assert not jobs.matching_missed(db, trigger, now=_shanghai(28, 5))
+
+
+def test_a_catch_up_close_to_the_matching_time_leaves_it_to_that_run(db):
+    """Started at 01:30 after a missed night, the scheduler would catch up at once and run
+    again at 02:00: two runs in a row, the second superseding the first's proposals while
+    people may be reading them. The 02:00 run does the catching up. Started further from the
+    next matching time, the catch-up runs at once as before."""
+    from datetime import timezone
+    settings = {"hold_sweep_seconds": 60, "idempotency_key_hours": 24,
+                "matching_cron": "0 2 * * *"}
+    _scheduled_run(db, _shanghai(26, 2))  # the 27th's run was missed
+
+    def first_run(now):
+        job = jobs.build_scheduler(db, settings, background=True, now=now).get_job("matching")
+        return job.next_run_time.astimezone(timezone.utc)
+    assert first_run(_shanghai(28, 1, 30)) == _shanghai(28, 2)
+    assert first_run(_shanghai(28, 1, 1)) == _shanghai(28, 2)
+    assert first_run(_shanghai(28, 0, 59)) == _shanghai(28, 0, 59)
+    assert first_run(_shanghai(27, 3)) == _shanghai(27, 3)
+    _scheduled_run(db, _shanghai(28, 2))
+    assert first_run(_shanghai(28, 3)) == _shanghai(29, 2)  # nothing missed

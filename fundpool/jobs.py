@@ -13,6 +13,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from fundpool.audit.log import Actor
@@ -69,20 +70,30 @@ def match_on_schedule(database: Database) -> int:
 CRONTAB_WEEKDAYS = ("sun", "mon", "tue", "wed", "thu", "fri", "sat")  # crontab's 0 to 6
 
 
-def matching_trigger(cron: str) -> CronTrigger:
+def matching_trigger(cron: str) -> BaseTrigger:
     """The crontab schedule, read as crontab reads it. APScheduler 3's ``from_crontab``
     takes a weekday number as its own (0 is Monday), not crontab's (0 and 7 are Sunday):
-    '0 2 * * 0' would run on Mondays. So the weekday field is given to it as names."""
+    '0 2 * * 0' would run on Mondays. So the weekday field is given to it as names. And where
+    crontab runs on a day matching *either* day field when both are restricted (neither
+    starts with '*'), APScheduler wants both: such a schedule is two triggers, either firing."""
     try:
         fields = cron.split()
         if len(fields) != 5:
             raise ValueError(f"Wrong number of fields; got {len(fields)}, expected 5")
         minute, hour, day, month, weekday = fields
-        return CronTrigger(minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=_crontab_weekdays(weekday), timezone="Asia/Shanghai")
+        weekdays = _crontab_weekdays(weekday)
+        if day.startswith("*") or weekday.startswith("*"):
+            return _cron(minute, hour, day, month, weekdays)
+        return OrTrigger([_cron(minute, hour, day, month, "*"),
+                          _cron(minute, hour, "*", month, weekdays)])
     except ValueError as exc:
         raise ConfigError(f"matching_cron {cron!r} is not a crontab schedule such as "
                           f"'0 2 * * *': {exc}") from None
+
+
+def _cron(minute: str, hour: str, day: str, month: str, weekdays: str) -> CronTrigger:
+    return CronTrigger(minute=minute, hour=hour, day=day, month=month, day_of_week=weekdays,
+                       timezone="Asia/Shanghai")
 
 
 def _crontab_weekdays(field: str) -> str:

@@ -57,7 +57,8 @@ SETTINGS: tuple[Setting, ...] = (
             "How often the scheduler voids holds past their expiry.", minimum=5),
     Setting("matching_cron", str, "0 2 * * *",
             "When the scheduler runs matching: crontab fields (minute hour day month weekday), "
-            "Asia/Shanghai time."),
+            "Asia/Shanghai time, read as crontab reads them: weekday 0 and 7 are Sunday, and "
+            "with both day and weekday restricted a day matching either runs it."),
     Setting("proxy_hops", int, 0,
             "How many reverse proxies in front of fundpool append to X-Forwarded-For and set "
             "X-Forwarded-Proto; 0: clients connect directly. Sign-in limits count by the "

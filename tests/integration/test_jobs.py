@@ -279,3 +279,38 @@ def test_a_catch_up_close_to_the_matching_time_leaves_it_to_that_run(db):
     assert first_run(_shanghai(27, 3)) == _shanghai(27, 3)
     _scheduled_run(db, _shanghai(28, 2))
     assert first_run(_shanghai(28, 3)) == _shanghai(29, 2)  # nothing missed
+
+
+def test_day_of_month_and_weekday_both_set_mean_either_as_in_crontab():
+    """crontab runs '0 2 1 * 1' on the 1st of each month and on every Monday; APScheduler's
+    cron trigger alone would run it only on Mondays that are the 1st (February 2027 here).
+    A field starting with '*' (such as '*/2') leaves the other to decide, as in crontab."""
+    from zoneinfo import ZoneInfo
+    saturday = _shanghai(28, 3).astimezone(ZoneInfo("Asia/Shanghai"))
+
+    def next_days(cron: str, count: int = 3) -> list[str]:
+        trigger, fire, days = jobs.matching_trigger(cron), None, []
+        for _ in range(count):
+            fire = trigger.get_next_fire_time(fire, fire or saturday)
+            days.append(f"{fire:%a %d %b %H:%M}")
+        return days
+    assert next_days("0 2 1 * 1") == ["Mon 30 Nov 02:00", "Tue 01 Dec 02:00", "Mon 07 Dec 02:00"]
+    assert next_days("0 2 1,15 * sat,sun") == ["Sun 29 Nov 02:00", "Tue 01 Dec 02:00",
+                                               "Sat 05 Dec 02:00"]
+    assert next_days("0 2 */2 * 1") == ["Mon 07 Dec 02:00", "Mon 21 Dec 02:00",
+                                        "Mon 11 Jan 02:00"]  # odd days that are Mondays
+    assert next_days("0 2 1 * *", 2) == ["Tue 01 Dec 02:00", "Fri 01 Jan 02:00"]
+
+
+def test_a_missed_first_of_the_month_is_caught_up_with_a_weekly_schedule(db):
+    """The catch-up reads the schedule as the scheduler does: with '0 2 1 * 1', Tuesday the
+    1st was a matching time, though not a Monday."""
+    trigger = jobs.matching_trigger("0 2 1 * 1")
+    _scheduled_run(db, _shanghai(30, 2))  # Monday 30 November
+    assert not jobs.matching_missed(db, trigger, now=_shanghai(30, 23))
+    tuesday_the_1st = _shanghai(30, 23) + timedelta(hours=4)  # 1 December, 03:00
+    assert jobs.matching_missed(db, trigger, now=tuesday_the_1st)
+    scheduler = jobs.build_scheduler(db, {"hold_sweep_seconds": 60, "idempotency_key_hours": 24,
+                                          "matching_cron": "0 2 1 * 1"}, background=True,
+                                     now=tuesday_the_1st)
+    assert scheduler.get_job("matching").next_run_time == tuesday_the_1st

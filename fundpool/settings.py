@@ -12,7 +12,8 @@ from __future__ import annotations
 import os
 import tomllib
 from dataclasses import dataclass
-from typing import Any, Mapping
+from datetime import datetime, timezone
+from typing import Any, Callable, Mapping
 
 ENV_PREFIX = "FUNDPOOL_"
 CONFIG_FILE_ENV = "FUNDPOOL_CONFIG"
@@ -34,6 +35,17 @@ class Setting:
     doc: str
     choices: tuple[str, ...] = ()
     minimum: int | None = None
+    check: Callable[[Any], None] | None = None
+
+
+def _schedule(cron: str) -> None:
+    """A matching schedule must read as crontab and name a time that comes: '0 2 30 2 *'
+    never does, and the scheduler would keep the job paused without a word. Checked with
+    every setting, so the web app refuses it too, not only ``fundpool scheduler``."""
+    from fundpool.jobs import matching_trigger
+    if matching_trigger(cron).get_next_fire_time(None, datetime.now(timezone.utc)) is None:
+        raise ConfigError(f"matching_cron {cron!r} names no day that exists, "
+                          "so matching would never run")
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -58,7 +70,8 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("matching_cron", str, "0 2 * * *",
             "When the scheduler runs matching: crontab fields (minute hour day month weekday), "
             "Asia/Shanghai time, read as crontab reads them: weekday 0 and 7 are Sunday, and "
-            "with both day and weekday restricted a day matching either runs it."),
+            "with both day and weekday restricted a day matching either runs it.",
+            check=_schedule),
     Setting("proxy_hops", int, 0,
             "How many reverse proxies in front of fundpool append to X-Forwarded-For and set "
             "X-Forwarded-Proto; 0: clients connect directly. Sign-in limits count by the "
@@ -143,4 +156,9 @@ def _checked(setting: Setting, value: Any, source: str) -> Any:
         raise ConfigError(f"{where} must be one of {', '.join(setting.choices)}, got {value!r}")
     if setting.minimum is not None and value < setting.minimum:
         raise ConfigError(f"{where} must be at least {setting.minimum}, got {value}")
+    if setting.check is not None:
+        try:
+            setting.check(value)
+        except ConfigError as exc:
+            raise ConfigError(f"{exc} (from {source})") from None
     return value

@@ -35,6 +35,9 @@ def test_test_variables_are_not_mistaken_for_settings():
     ({"FUNDPOOL_DATABASE_POOL_SIZE": "0"}, "at least 1"),
     ({"FUNDPOOL_LOG_LEVEL": "LOUD"}, "must be one of DEBUG, INFO, WARNING, ERROR"),
     ({"FUNDPOOL_CONFIG": "/nonexistent/fundpool.toml"}, "does not exist"),
+    ({"FUNDPOOL_MATCHING_CRON": "at two"}, "matching_cron 'at two' is not a crontab schedule"),
+    ({"FUNDPOOL_MATCHING_CRON": "0 2 30 2 *"},
+     r"names no day that exists, so matching would never run \(from environment variable"),
 ])
 def test_bad_environment_fails_with_a_clear_message(environ, says):
     with pytest.raises(ConfigError, match=says):

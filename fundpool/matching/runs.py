@@ -22,8 +22,9 @@ from sqlalchemy import ColumnElement, and_, func, insert, select, text, update
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
+from fundpool.auth.principal import Principal, require_role
 from fundpool.db import Database, utcnow
-from fundpool.errors import NotFound
+from fundpool.errors import Forbidden, NotFound
 from fundpool.funds.models import Fund
 from fundpool.ledger.models import Account
 from fundpool.ledger.posting import today
@@ -99,6 +100,27 @@ def _had_its_go() -> ColumnElement[bool]:
     failed since as interrupted; that matching time still wants its run."""
     return and_(MatchingRun.trigger == "schedule", MatchingRun.status != "running",
                 MatchingRun.message.is_distinct_from(INTERRUPTED))
+
+
+def require_runner(principal: Principal) -> None:
+    """Only an admin of the city (root) pool runs matching on demand. A run is city-wide:
+    it reads every open need and proposal and supersedes every match nobody has decided on,
+    so a district's or a community's admin asking for one would withdraw the matches other
+    admins are deciding on. The API and the console ask the same question."""
+    require_role(principal, "admin")
+    if not principal.is_root_admin:
+        raise Forbidden("only an admin of the city pool may run matching now: a run is "
+                        "city-wide and replaces every proposed match nobody has decided on, "
+                        "in every pool; you administer pool {own}", own=principal.pool_code)
+
+
+def may_run(principal: Principal) -> bool:
+    """Whether ``principal`` may run matching now (the console offers the button)."""
+    try:
+        require_runner(principal)
+    except Forbidden:
+        return False
+    return True
 
 
 def run_now(session: Session, actor: Actor, on: date | None = None,

@@ -200,7 +200,7 @@ def ops(ids) -> list[Op]:
            f"/api/v1/proposals/{ids['submitted_out']}/review", "write", {"decision": "accept"}),
         Op("POST", f"/api/v1/proposals/{ids['proposal_in']}/withdraw",
            f"/api/v1/proposals/{ids['proposal_out']}/withdraw", "write", {}),
-        Op("POST", "/api/v1/matching/runs", None, "admin", {}),
+        Op("POST", "/api/v1/matching/runs", None, "city", {}),
         Op("POST", f"/api/v1/matching/matches/{m_in}/approve",
            f"/api/v1/matching/matches/{m_out}/approve", "write", {}),
         Op("POST", f"/api/v1/matching/matches/{m_in}/disbursements",

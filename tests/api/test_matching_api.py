@@ -36,24 +36,26 @@ def scene(db, shenzhen):
     return shenzhen
 
 
-def run(client, headers, **query):
-    response = client.post("/api/v1/matching/runs", headers=headers, query_string=query, json={})
+def run(client, city, **query):
+    """A run now, asked for by the city's admin (a run is city-wide: only they may)."""
+    response = client.post("/api/v1/matching/runs", headers=city.headers("city_admin"),
+                           query_string=query, json={})
     assert response.status_code == 201, response.json
     return response.json
 
 
-def proposed(client, headers, **query):
-    """A new run's matches, read as a client reads them: a page at a time."""
-    made = run(client, headers, **query)
-    page = client.get(f"/api/v1/matching/runs/{made['id']}/matches", headers=headers,
-                      query_string=query).json
+def proposed(client, city, reader="street_admin", **query):
+    """A new run's matches, read as a client (``reader``) reads them: a page at a time."""
+    made = run(client, city, **query)
+    page = client.get(f"/api/v1/matching/runs/{made['id']}/matches",
+                      headers=city.headers(reader), query_string=query).json
     assert page["next_cursor"] is None
     return page["items"]
 
 
 def test_a_run_over_http_explains_its_match_in_chinese_and_english(client, scene):
     admin = scene.headers("street_admin")
-    body = run(client, admin)
+    body = run(client, scene)
     assert (body["status"], body["trigger"], body["needs_seen"]) == ("done", "person", 1)
     assert body["gap"] is not None and body["bound"] >= body["objective"]
     assert "matches" not in body and client.get(
@@ -80,7 +82,7 @@ def test_a_runs_matches_are_read_a_page_at_a_time_within_the_readers_scope(clien
             proposals.submit(session, ACTOR, proposal)
             proposals.review(session, ACTOR, proposal, accept=True)
     admin = scene.headers("street_admin")
-    whole = run(client, admin)
+    whole = run(client, scene)
     url = f"/api/v1/matching/runs/{whole['id']}/matches"
     first = client.get(url, headers=admin, query_string={"limit": 2}).json
     second = client.get(url, headers=admin, query_string={
@@ -100,15 +102,32 @@ def test_a_runs_matches_are_read_a_page_at_a_time_within_the_readers_scope(clien
                       headers=admin).status_code == 404
 
 
+@pytest.mark.parametrize("who", ["district_admin", "street_admin", "community_admin"])
+def test_only_the_city_admin_runs_matching_on_demand(client, scene, snapshot, who):
+    """A run is city-wide: it replaces every match nobody decided on, in every district. An
+    admin below the city asking for one would withdraw the proposals other admins are
+    deciding on, so only the city pool's admin may (the scheduler runs it nightly)."""
+    waiting = proposed(client, scene)
+    before = snapshot()
+    refused = client.post("/api/v1/matching/runs", headers=scene.headers(who), json={})
+    assert refused.status_code == 403, refused.json
+    assert refused.headers["Content-Type"] == "application/problem+json"
+    assert "Only an admin of the city pool may run matching" in refused.json["detail"]
+    assert "replaces every proposed match nobody has decided on" in refused.json["detail"]
+    assert snapshot() == before
+    assert client.get(f"/api/v1/matching/matches/{waiting[0]['id']}",
+                      headers=scene.headers("street_admin")).json["status"] == "proposed"
+
+
 def test_only_admins_run_and_only_admins_of_every_pool_involved_decide(client, scene):
     assert client.post("/api/v1/matching/runs", headers=scene.headers("auditor"),
                        json={}).status_code == 403
-    past = client.post("/api/v1/matching/runs", headers=scene.headers("street_admin"),
+    past = client.post("/api/v1/matching/runs", headers=scene.headers("city_admin"),
                        json={"on": "2020-01-01"})
     assert (past.status_code, past.json["errors"][0]["field"]) == (422, "on")
     assert client.get("/api/v1/matching/runs",
                       headers=scene.headers("foundation")).status_code == 403
-    match = proposed(client, scene.headers("street_admin"))[0]
+    match = proposed(client, scene)[0]
     url = f"/api/v1/matching/matches/{match['id']}/approve"
     refused = client.post(url, headers=scene.headers("other_street_admin"))
     assert refused.status_code == 403
@@ -118,7 +137,7 @@ def test_only_admins_run_and_only_admins_of_every_pool_involved_decide(client, s
 
 def test_approve_pay_and_complete_over_http(client, scene):
     admin = scene.headers("street_admin")
-    match = proposed(client, admin)[0]
+    match = proposed(client, scene)[0]
     base = f"/api/v1/matching/matches/{match['id']}"
     approved = client.post(f"{base}/approve", headers=admin)
     assert approved.status_code == 200, approved.json
@@ -140,7 +159,7 @@ def test_approve_pay_and_complete_over_http(client, scene):
 
 def test_rejecting_without_a_reason_is_refused(client, scene):
     admin = scene.headers("street_admin")
-    match = proposed(client, admin)[0]
+    match = proposed(client, scene)[0]
     response = client.post(f"/api/v1/matching/matches/{match['id']}/reject", headers=admin,
                            json={})
     assert response.status_code == 422
@@ -151,13 +170,12 @@ def test_a_scheduled_run_that_ends_after_a_newer_run_leaves_the_newer_runs_match
         client, db, scene, monkeypatch):
     """The scheduled run solves with no transaction open; an admin's run asked for meanwhile
     records first. Only the newest run's matches may stay open for a decision."""
-    admin = scene.headers("street_admin")
     solve, asked = runs._solve, []
 
     def an_admin_runs_matching_meanwhile(inputs):
         if not asked:  # once: the admin's own run solves with this function too
             asked.append(None)
-            asked[0] = run(client, admin)["id"]
+            asked[0] = run(client, scene)["id"]
         return solve(inputs)
 
     monkeypatch.setattr(runs, "_solve", an_admin_runs_matching_meanwhile)
@@ -175,7 +193,7 @@ def test_reading_runs_does_not_read_their_matches(client, scene):
     """A city's run has thousands of matches serving ~100,000 needs: the run's answer is its
     record, and its matches are read a page at a time, not loaded and thrown away."""
     admin = scene.headers("street_admin")
-    made = run(client, admin)
+    made = run(client, scene)
     sent = []
 
     def seen(conn, cursor, statement, *args):

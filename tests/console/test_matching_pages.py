@@ -46,6 +46,7 @@ def scene(db, shenzhen, make):
             issue_receipt=False))
         need(session)
         proposal(session)
+    make.user("city", "admin", "440300")
     make.user("street", "admin", STREET)
     make.user("other.street", "admin", "440304002")
     make.user("auditor", "auditor")
@@ -65,8 +66,11 @@ def page_of(client, url):
 
 
 def run_now(client) -> int:
-    page = page_of(client, "/matching/runs")
-    response = client.post("/matching/runs", data={"csrf_token": csrf_of(page)})
+    """A run now, asked for by the city's administrator (a run is city-wide: only they may),
+    in a session of their own; ``client`` stays signed in as it was."""
+    city = signed(client.application.test_client(), "city")
+    page = page_of(city, "/matching/runs")
+    response = city.post("/matching/runs", data={"csrf_token": csrf_of(page)})
     assert response.status_code == 302, response.get_data(as_text=True)
     return int(re.search(r"/matching/runs/(\d+)$", response.headers["Location"]).group(1))
 
@@ -253,6 +257,23 @@ def test_a_run_is_read_a_page_of_matches_at_a_time_and_by_area(client, db, scene
     assert done.status_code == 302
     shown = page_of(client, done.headers["Location"])
     assert f'data-match="{last}"' in shown and "已批准" in shown
+
+
+def test_only_the_city_administrator_is_offered_and_may_run_matching_now(client, app, scene,
+                                                                           snapshot):
+    city = signed(app.test_client(), "city")
+    assert "立即匹配" in page_of(city, "/matching/runs")
+    signed(client, "street")
+    listing = page_of(client, "/matching/runs")
+    assert "立即匹配" not in listing and 'action="/matching/runs"' not in listing
+    assert "只有市级资金池的管理员可以立即运行匹配" in listing
+    before = snapshot()
+    refused = client.post("/matching/runs", data={"csrf_token": csrf_of(listing)})
+    assert refused.status_code == 403
+    assert "只有市级资金池的管理员可以立即运行匹配" in refused.get_data(as_text=True)
+    assert snapshot() == before
+    english = page_of(client, "/matching/runs?lang=en")
+    assert "Only an administrator of the city pool can run matching now" in english
 
 
 def test_an_auditor_reads_runs_but_cannot_run_or_decide(client, app, scene, snapshot):

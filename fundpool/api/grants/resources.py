@@ -56,8 +56,10 @@ class Runs(MethodView):
     def post(self, body):
         """Run the matching engine now over the open needs, the proposals in reserve and the
         funds' available money; the run's record and figures (its proposed matches:
-        ``/runs/{id}/matches``, a page at a time). Moves no money."""
-        require_role(principal(), "admin")
+        ``/runs/{id}/matches``, a page at a time). Moves no money. A run is city-wide and
+        supersedes every undecided match, so only an admin of the city pool may ask for one
+        (others: 403)."""
+        runs.require_runner(principal())
         on = body["on"] or today()
         if on < today():
             raise InvalidInput(f"on {on} is in the past; grants are made today or later", "on")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from flask import redirect, render_template, request, url_for
 
 from fundpool.api.requests import db_session
-from fundpool.auth.principal import require_role
 from fundpool.console.blueprint import bp
 from fundpool.console.forms import write
 from fundpool.console.signin import signed_in, viewer
@@ -35,7 +34,7 @@ def runs_list():
 def run_matching_now():
     """The API's POST /matching/runs: run now, in this request, for today."""
     who = viewer()
-    require_role(who, "admin")
+    runs.require_runner(who)  # a run is city-wide: the city pool's admin only
     run, error = write(lambda session: runs.run_now(session, who.actor))
     if error is not None:
         return _runs_page(error, status_of(error))
@@ -75,12 +74,12 @@ def _decided(match_id: int, outcome):
 
 
 def _runs_page(error=None, status: int = 200):
-    reader()
+    who = reader()
     page = recent_runs(db_session(), before=whole("before"), limit=RUNS_PAGE)
     next_url = url_for("console.runs", before=page.next_after) if page.next_after else None
     counts = match_counts(db_session(), [run.id for run in page.items])
     return render_template("console/matching_runs.html", page=page, next_url=next_url,
-                           counts=counts, error=error), status
+                           counts=counts, error=error, may_run=runs.may_run(who)), status
 
 
 def _run_page(run_id: int, error=None, status: int = 200, failed_match: int | None = None):

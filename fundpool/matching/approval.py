@@ -29,7 +29,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundpool.audit.log import Actor, record
-from fundpool.auth.principal import Principal, require_admin_of
+from fundpool.auth.principal import Principal, require_admin_of, require_role
 from fundpool.db import utcnow
 from fundpool.errors import Conflict, Forbidden, InvalidInput, NotFound
 from fundpool.ledger import holds
@@ -60,6 +60,17 @@ def get_match(session: Session, match_id: int, lock: bool = False) -> RunMatch:
 def pools_involved(match: RunMatch) -> list[Pool]:
     """The pools an approver must hold: the proposal's and every paying fund's."""
     return [match.proposal.pool] + [share.fund.pool for share in match.shares]
+
+
+def require_reader(principal: Principal, match: RunMatch) -> None:
+    """Auditors read every match; an admin one whose proposal's reserve pool lies in their
+    subtree — the rule a run's list of matches applies (``overview.run_matches`` with
+    ``within``). That pool holds every need the match serves, so a match shows an admin no
+    need, community or head count that reading the needs would not. Whoever may decide on
+    a match may read it."""
+    require_role(principal, "admin", "auditor")
+    if principal.role == "admin":
+        require_admin_of(principal, match.proposal.pool.code, "match_id")
 
 
 def require_decider(principal: Principal, match: RunMatch) -> None:

@@ -115,7 +115,7 @@ def ops(ids) -> list[Op]:
         Op("GET", "/api/v1/ledger/year-ends", None, "read_admin"),
         Op("GET", f"/api/v1/ledger/year-ends/{y}", None, "read_admin"),
         Op("GET", f"/api/v1/matching/matches/{m_in}", f"/api/v1/matching/matches/{m_out}",
-           "read_admin"),
+           "read"),
         Op("GET", "/api/v1/matching/runs", None, "read_admin"),
         Op("GET", f"/api/v1/matching/runs/{ids['run']}", None, "read_admin"),
         Op("GET", f"/api/v1/matching/runs/{ids['run']}/matches", None, "read_admin"),

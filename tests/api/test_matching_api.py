@@ -119,6 +119,23 @@ def test_only_the_city_admin_runs_matching_on_demand(client, scene, snapshot, wh
                       headers=scene.headers("street_admin")).json["status"] == "proposed"
 
 
+@pytest.mark.parametrize("who, status", [
+    ("street_admin", 200), ("community_admin", 200), ("district_admin", 200),
+    ("city_admin", 200), ("auditor", 200), ("other_street_admin", 403), ("foundation", 403)])
+def test_a_match_is_read_by_those_whose_subtree_holds_its_proposal(client, scene, who, status):
+    """A match shows its needs' communities, categories and people, as a need does: an admin
+    reads it when the proposal's reserve pool (which holds every need it serves) lies in
+    their subtree — the rule of ``/runs/{id}/matches`` — and an auditor reads every one."""
+    [match] = proposed(client, scene)
+    read = client.get(f"/api/v1/matching/matches/{match['id']}", headers=scene.headers(who))
+    assert read.status_code == status, read.json
+    if status == 403:
+        assert read.headers["Content-Type"] == "application/problem+json"
+        assert "needs" not in read.json
+    else:
+        assert read.json["needs"][0]["pool"] == BINHE
+
+
 def test_only_admins_run_and_only_admins_of_every_pool_involved_decide(client, scene):
     assert client.post("/api/v1/matching/runs", headers=scene.headers("auditor"),
                        json={}).status_code == 403

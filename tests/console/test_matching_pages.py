@@ -423,12 +423,26 @@ def test_a_bad_instalment_is_422_and_pays_nothing(client, approved, snapshot, fo
     assert snapshot() == before
 
 
+def test_a_grant_is_read_where_its_proposal_is_and_by_auditors(client, app, approved, snapshot):
+    """As over the API: a grant's page shows its needs' communities and people, so an admin
+    reads it only if the proposal's reserve pool lies in their subtree."""
+    other = signed(app.test_client(), "other.street")
+    refused = other.get(f"/grants/{approved}")
+    assert refused.status_code == 403
+    text = refused.get_data(as_text=True)
+    assert "不在您的权限范围内" in text and "滨河社区" not in text
+    auditor = signed(app.test_client(), "auditor")
+    page = page_of(auditor, f"/grants/{approved}")
+    assert "滨河社区" in page and "支付分期款" not in page
+    assert "滨河社区" in page_of(client, f"/grants/{approved}")  # the street's admin
+
+
 def test_an_admin_of_another_street_cannot_pay_complete_or_cancel(client, app, approved,
                                                                   snapshot):
     other = signed(app.test_client(), "other.street")
-    page = page_of(other, f"/grants/{approved}")
-    assert "支付分期款" not in page
-    assert f'data-grant="{approved}"' not in page_of(other, "/grants")
+    page = page_of(other, "/grants")
+    assert f'data-grant="{approved}"' not in page
+    assert other.get(f"/grants/{approved}").status_code == 403  # its needs are not theirs
     before = snapshot()
     assert other.post(f"/grants/{approved}/pay", data={
         "csrf_token": csrf_of(page), "amount": "1.00"}).status_code == 403

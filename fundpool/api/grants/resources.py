@@ -99,9 +99,13 @@ class Match(MethodView):
     @blp.response(200, MatchSchema)
     @documents_errors(blp, 403, 404)
     def get(self, match_id):
-        """One match: its needs, each fund's share, the reasons, and what was paid."""
+        """One match: its needs, each fund's share, the reasons, and what was paid. Admins
+        read the matches whose proposal's reserve pool lies in their subtree (as
+        ``/runs/{id}/matches`` lists them), auditors all."""
         _readable()
-        return approval.get_match(db_session(), match_id)
+        match = approval.get_match(db_session(), match_id)
+        approval.require_reader(principal(), match)
+        return match
 
 
 def _decided(match_id: int) -> RunMatch:

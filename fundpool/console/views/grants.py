@@ -95,6 +95,7 @@ def _grant_page(match_id: int, error=None, status: int = 200):
     who = reader()
     session = db_session()
     match = approval.get_match(session, match_id)
+    approval.require_reader(who, match)  # the API's rule: the proposal's pool in the subtree
     return render_template("console/matching_grant.html", match=match,
                            money=fund_money(session, match),
                            decides=approval.may_decide(who, match), error=error,

@@ -12,10 +12,10 @@
 - **Disburse** an instalment of an approved grant, dated no earlier than the approval:
   split across the funds in proportion to what each still holds, to the fen (``split``),
   and paid by ``grants.pay_instalment``.
-- **Complete**: what was not paid is released, the proposal is completed and its
-  needs served. **Cancel** (or a lapse, when the hold expires ``LAPSE_AFTER_END`` after
-  the project's last day, ``lapses_at``): what is held is released, the proposal expires
-  and its needs return to the register.
+- **Complete** (once something was paid): what was not paid is released, the proposal
+  is completed and its needs served. **Cancel** (or a lapse, when the hold expires
+  ``LAPSE_AFTER_END`` after the project's last day, ``lapses_at``): what is held is
+  released, the proposal expires and its needs return to the register.
 
 The match row is locked first in every step, so two admins deciding at once cannot
 both succeed.
@@ -160,8 +160,10 @@ def _check_not_before_approval(match: RunMatch, day: date) -> None:
 
 
 def complete(session: Session, actor: Actor, match_id: int) -> RunMatch:
-    """The project is done: release what was not paid, serve its needs."""
+    """The project is done: release what was not paid, serve its needs. Only once something
+    was paid (``_check_paid``)."""
     match = _locked(session, match_id, "approved", "completed")
+    _check_paid(match)
     _release(session, actor, match)
     proposal = proposals.get_proposal(session, match.proposal_id, lock=True)
     proposals.transition(session, actor, proposal, "completed")
@@ -170,6 +172,17 @@ def complete(session: Session, actor: Actor, match_id: int) -> RunMatch:
                             by_match=match.id)
     _decide(session, actor, match, "completed")
     return match
+
+
+def _check_paid(match: RunMatch) -> None:
+    """A completed grant says the project was carried out with its money: its needs count
+    as served, here and in the public figures. With nothing paid no money reached anyone,
+    so the grant is either still to be paid or did not go ahead (cancel it: its needs
+    return to the register)."""
+    if match.paid == 0:
+        raise Conflict("nothing of match {match} has been paid, so it cannot be completed: pay "
+                       "an instalment first, or cancel the grant if the project will not go "
+                       "on", "match_id", match=match.id)
 
 
 def cancel(session: Session, actor: Actor, match_id: int, reason: str) -> RunMatch:

@@ -50,11 +50,32 @@ def test_a_need_held_by_a_grant_is_not_moved_by_hand(client, scene, who, to):
     assert [e["field"] for e in moved.json["errors"]] == ["need_id"]
     assert f"complete or cancel match {match['id']} first" in moved.json["detail"]
     assert need_status(client, admin, need_id) == "matched"
-    # the grant still finishes: its needs served, nothing left held
+    # the grant still finishes once paid: its needs served, nothing left held
+    paid = client.post(f"/api/v1/matching/matches/{match['id']}/disbursements", headers=admin,
+                       json={"amount": "1200.00"})
+    assert paid.status_code == 201, paid.json
     done = client.post(f"/api/v1/matching/matches/{match['id']}/complete", headers=admin)
     assert (done.status_code, held(client, admin)) == (200, "0.00"), done.json
     assert need_status(client, admin, need_id) == "served"
     assert move_need(client, admin, need_id, "closed").status_code == 200
+
+
+def test_a_grant_with_nothing_paid_cannot_be_completed(client, scene, snapshot):
+    """Completing says the project was carried out with the grant's money: its needs become
+    served and it counts in the public figures. With nothing paid, no money was spent on
+    anyone, so it is refused: pay an instalment first, or cancel the grant."""
+    admin = scene.headers("street_admin")
+    match = approved(client, scene)
+    before = snapshot()
+    refused = client.post(f"/api/v1/matching/matches/{match['id']}/complete", headers=admin)
+    assert refused.status_code == 409, refused.json
+    assert refused.content_type == "application/problem+json"
+    assert [e["field"] for e in refused.json["errors"]] == ["match_id"]
+    assert f"Nothing of match {match['id']} has been paid" in refused.json["detail"]
+    assert "pay an instalment first, or cancel the grant" in refused.json["detail"]
+    assert snapshot() == before
+    assert need_status(client, admin, match["needs"][0]["need_id"]) == "matched"
+    assert held(client, admin) == "1200.00"
 
 
 def test_a_reopened_need_cannot_be_granted_twice(client, db, scene):

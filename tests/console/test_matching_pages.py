@@ -386,6 +386,19 @@ def test_a_grant_shows_what_each_fund_holds_and_pays_in_instalments(client, appr
     assert "What each fund holds and has paid" in english and "Pay an instalment" not in english
 
 
+def test_a_grant_with_nothing_paid_is_not_offered_completion(client, approved, snapshot):
+    page = page_of(client, f"/grants/{approved}")
+    assert 'action="/grants/' + str(approved) + '/complete"' not in page
+    assert "尚未支付任何款项" in page and "取消资助" in page
+    before = snapshot()
+    refused = client.post(f"/grants/{approved}/complete", data={"csrf_token": csrf_of(page)})
+    assert refused.status_code == 409
+    assert "请先支付一期分期款，或取消资助" in refused.get_data(as_text=True)
+    assert snapshot() == before
+    english = page_of(client, f"/grants/{approved}?lang=en")
+    assert "Nothing has been paid yet" in english
+
+
 def test_cancelling_a_grant_releases_its_money_and_reopens_its_needs(client, approved, snapshot):
     page = page_of(client, f"/grants/{approved}")
     assert "取消资助" in page and "待匹配" not in page

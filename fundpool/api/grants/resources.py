@@ -145,7 +145,8 @@ class Complete(MethodView):
     @blp.response(200, MatchSchema)
     @documents_errors(blp, 403, 404, 409)
     def post(self, match_id):
-        """The project is done: what was not paid out is released; its needs are served."""
+        """The project is done: what was not paid out is released; its needs are served.
+        Refused (409) while nothing is paid: pay an instalment first, or cancel the grant."""
         _decided(match_id)
         return approval.complete(db_session(), principal().actor, match_id)
 

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session, lazyload, object_session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from fundpool.audit.log import Actor, record, record_now
+from fundpool.auth.principal import Principal, require_role
 from fundpool.db import check_lengths
 from fundpool.donations import pass_through
 from fundpool.donations.models import (
@@ -26,7 +27,14 @@ from fundpool.donations.models import (
 )
 from fundpool.donations.pass_through import PassThrough
 from fundpool.donations.receipts import take_receipt, void_receipt
-from fundpool.errors import Conflict, InsufficientFunds, InvalidInput, NotFound, PeriodClosed
+from fundpool.errors import (
+    Conflict,
+    Forbidden,
+    InsufficientFunds,
+    InvalidInput,
+    NotFound,
+    PeriodClosed,
+)
 from fundpool.funds.models import Fund
 from fundpool.ledger.chart import account_code
 from fundpool.ledger.models import Account
@@ -34,6 +42,7 @@ from fundpool.ledger.money import format_amount
 from fundpool.ledger.posting import check_entry_date, post_entry, today
 from fundpool.ledger.values import Line, NewEntry, Side
 from fundpool.paging import Page, keyset_page
+from fundpool.pools.codes import subtree_bounds
 from fundpool.pools.models import Pool
 
 #: What recording a gift must know besides the fund: the donor (loaded for the response),
@@ -122,6 +131,27 @@ def get_donor(session: Session, donor_id: int, field: str = "donor_id") -> Donor
     if donor is None:
         raise NotFound(f"there is no donor {donor_id}", field)
     return donor
+
+
+def require_donor_reader(session: Session, viewer: Principal, donor: Donor) -> None:
+    """Who reads a donor's name, contact and masked identity number: auditors and the
+    city's admins every donor; another admin a donor who gave to a fund of their subtree —
+    whom they already see on those gifts — and no other. A donor is not tied to a pool
+    until a gift is recorded, so one who gave nothing yet is read only city-wide (the admin
+    who registered it had it in the answer). Recording a gift needs only the donor's id."""
+    require_role(viewer, "admin", "auditor")
+    if viewer.role == "auditor" or viewer.is_root_admin:
+        return
+    if not gave_within(session, donor.id, *subtree_bounds(viewer.pool_code, viewer.pool_level)):
+        raise Forbidden("donor {donor} has given nothing to a fund in your scope (pool {own} "
+                        "and below)", "donor_id", donor=donor.id, own=viewer.pool_code)
+
+
+def gave_within(session: Session, donor_id: int, low: str, high: str) -> bool:
+    """Whether any gift of the donor (refunded or passed on too) reached a fund of a pool
+    whose code lies in ``low``..``high`` (a subtree)."""
+    return session.scalar(select(Donation.id).join(Donation.fund).join(Fund.pool).where(
+        Donation.donor_id == donor_id, Pool.code.between(low, high)).limit(1)) is not None
 
 
 def get_donation(session: Session, donation_id: int, lock: bool = False) -> Donation:

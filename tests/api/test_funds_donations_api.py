@@ -47,11 +47,43 @@ def test_a_donation_shows_its_receipt_and_the_fund_balance(client, admin, ready)
 
 
 def test_identity_numbers_are_masked_except_for_auditors(client, shenzhen, admin, ready):
+    assert give(client, admin, ready).status_code == 201  # the street admin reads its donors
     shown = client.get(f"/api/v1/donors/{ready['id']}", headers=admin).json
     assert shown["id_number"] == "440*************34"
     audited = client.get(f"/api/v1/donors/{ready['id']}", headers=shenzhen.headers("auditor")).json
     assert audited["id_number"] == "440304199001011234"
     assert ready["id_number"] == "440*************34"
+
+
+@pytest.mark.parametrize("who, status", [
+    ("street_admin", 200), ("district_admin", 200), ("city_admin", 200), ("auditor", 200),
+    ("other_street_admin", 403), ("community_admin", 403), ("foundation", 403)])
+def test_a_donor_is_read_by_the_admins_of_the_funds_they_gave_to(client, shenzhen, admin,
+                                                                 ready, who, status):
+    """A donor's name, contact and identity number are read by the admins of a subtree the
+    donor gave to (who see them on those gifts anyway), the city's admins and auditors — not
+    by every admin of the city."""
+    assert give(client, admin, ready).status_code == 201
+    read = client.get(f"/api/v1/donors/{ready['id']}", headers=shenzhen.headers(who))
+    assert read.status_code == status, read.json
+    if status == 403:
+        assert read.content_type == "application/problem+json"
+        assert "张三" not in read.get_data(as_text=True)
+    else:
+        assert read.json["name"] == "张三"
+
+
+def test_a_donor_who_gave_nothing_yet_is_read_by_the_city_and_auditors(client, shenzhen, admin,
+                                                                       ready):
+    """No gift ties the donor to a pool yet: only those who read the whole city read it (the
+    admin who registered it had it in the answer, and reads it again once a gift is in)."""
+    url = f"/api/v1/donors/{ready['id']}"
+    refused = client.get(url, headers=admin)
+    assert refused.status_code == 403, refused.json
+    assert f"Donor {ready['id']} has given nothing to a fund" in refused.json["detail"]
+    assert [e["field"] for e in refused.json["errors"]] == ["donor_id"]
+    for reader in ("city_admin", "auditor"):
+        assert client.get(url, headers=shenzhen.headers(reader)).status_code == 200
 
 
 @pytest.mark.parametrize("id_number, shown", [("H1234567", "H******7"),

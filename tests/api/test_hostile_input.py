@@ -141,10 +141,11 @@ def test_a_nul_character_in_a_public_page_address_is_refused(client):
     "\u202eRTL override 张三", "e\u0301\u0301\u0301", "🙏爱心人士🌸", "Robert'); DROP TABLE donors;--",
     "' OR '1'='1", "=HYPERLINK(\"http://evil.example\",\"点我\")", "@SUM(1+1)*cmd|' /C calc'!A0",
 ], ids=["rtl", "combining", "emoji", "sql 1", "sql 2", "formula", "dde"])
-def test_odd_but_harmless_names_are_kept_verbatim(client, admin, name):
+def test_odd_but_harmless_names_are_kept_verbatim(client, shenzhen, admin, name):
     made = client.post("/api/v1/donors", headers=admin, json={"kind": "individual", "name": name})
     assert made.status_code == 201, made.json
-    assert client.get(f"/api/v1/donors/{made.json['id']}", headers=admin).json["name"] == name
+    city = shenzhen.headers("city_admin")  # a donor who gave nothing yet is read city-wide
+    assert client.get(f"/api/v1/donors/{made.json['id']}", headers=city).json["name"] == name
 
 
 def test_a_formula_in_a_donor_name_never_becomes_a_formula_in_exports(client, shenzhen, admin):

@@ -52,9 +52,14 @@ class DonorById(MethodView):
     @blp.response(200, DonorSchema)
     @documents_errors(blp, 403, 404)
     def get(self, donor_id):
-        """Read a donor; identity numbers are masked except for auditors."""
+        """Read a donor; identity numbers are masked except for auditors. Auditors and the
+        city's admins read every donor, another admin a donor who gave to a fund of their
+        subtree (else 403)."""
         require_role(principal(), "admin", "auditor")
-        return service.get_donor(db_session(), donor_id)
+        session = db_session()
+        donor = service.get_donor(session, donor_id)
+        service.require_donor_reader(session, principal(), donor)
+        return donor
 
 
 @blp.route("/donations")

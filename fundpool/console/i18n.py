@@ -7,6 +7,7 @@ Asia/Shanghai, as the ledger's calendar is.
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from flask_babel import (
 )
 from markupsafe import Markup, escape
 
+from fundpool.audit.amounts import Amount, with_amounts
 from fundpool.donations.models import ANONYMOUS_DONOR
 from fundpool.ledger.money import format_amount
 
@@ -38,7 +40,7 @@ def init_i18n(app: Flask) -> None:
     app.jinja_env.globals.update(_=escaped_gettext, gettext=escaped_gettext,
                                  ngettext=escaped_ngettext)
     app.jinja_env.filters.update(money=money, day=day, moment=moment, problem=problem_text,
-                                 party=party)
+                                 party=party, details=details)
     app.jinja_env.globals.update(languages=LANGUAGES, current_language=current_language)
 
 
@@ -97,6 +99,20 @@ def money(minor: int | None, currency: str = "CNY") -> str:
     grouped = f"{int(whole):,}" + (f".{fraction}" if fraction else "")
     symbol = SYMBOLS.get(currency, currency + " ")
     return f"{'-' if minor < 0 else ''}{symbol}{grouped}"
+
+
+def details(values: dict | None, currency: str = "CNY") -> str:
+    """An audit event's details as JSON with its amounts as money: the event keeps integer
+    fen (``amount=10000``), which an auditor would misread; which details are money, and
+    their currency, is ``fundpool.audit.amounts``'s to say."""
+    return json.dumps(with_amounts(values or {}, currency), ensure_ascii=False, sort_keys=True,
+                      default=_as_money)
+
+
+def _as_money(value: object) -> str:
+    if isinstance(value, Amount):
+        return money(value.minor, value.currency)
+    raise TypeError(f"{type(value).__name__} is not JSON")
 
 
 def party(name: str) -> str:

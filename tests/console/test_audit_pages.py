@@ -258,3 +258,54 @@ def test_the_export_page_counts_a_download_before_it_starts(client, db, make, sh
     rows = client.get(f"/audit/exports/ledger?from={day}&to={day}&pool={STREET}&format=csv")
     assert len(rows.get_data(as_text=True).strip().splitlines()) - 1 == counted.json["postings"]
     assert client.get(f"/audit/exports/count?from={day}&to=2000-01-01").status_code == 422
+
+
+def _details_of(text_: str, action: str) -> list[str]:
+    """The details cells of the audit log's rows for ``action``."""
+    rows = re.findall(r"<tr data-event=.*?</tr>", text_, re.DOTALL)
+    return [re.search(r'<td class="details">(.*?)</td>', row, re.DOTALL).group(1)
+            for row in rows if f">{action}</code>" in row]
+
+
+@pytest.mark.parametrize("lang", ["zh_CN", "en"])
+def test_the_audit_log_shows_amounts_as_money_not_fen(client, db, scene, lang):
+    """Details keep integer fen (amount=10000); the auditor reads ¥100.00, in the currency
+    the amount is in: a refund of a gift in Hong Kong dollars is HK$, a hold's legs and a
+    proposal's budget are money too. What is stored does not change."""
+    from sqlalchemy import select
+
+    from fundpool.audit.models import AuditEvent
+    from fundpool.donations import service
+    from fundpool.funds.service import get_fund
+    from fundpool.ledger.accounts import open_currency
+    from fundpool.matching.proposals import NewProposal, create_proposal
+    from tests.factories import ACTOR
+    with db.transaction() as session:
+        open_currency(session, ACTOR, get_fund(session, ELDER), "HKD")
+        donor = service.create_donor(session, ACTOR, service.NewDonor("individual", "李四"))
+        gifts = [service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=get_fund(session, ELDER), amount=amount, currency=currency,
+            channel="bank_transfer", channel_ref=f"R-{currency}", received_date=scene.day,
+            issue_receipt=False)).donation for currency, amount in (("CNY", 300_00),
+                                                                   ("HKD", 500_00))]
+        for gift in gifts:
+            service.refund(session, ACTOR, gift.id, 100_00, "捐赠人要求退回")
+        create_proposal(session, ACTOR, NewProposal(
+            organisation="南园社工站", title="长者助餐",
+            categories=("elderly_in_difficulty",), area_codes=(STREET,), budget=12_345_67,
+            capacity=20, duration_days=30))
+    sign_in(client, "shen.ji")
+    text_ = page(client, f"/audit/log?lang={lang}")
+    refunds = _details_of(text_, "donation.refund")
+    assert len(refunds) == 2
+    assert any("¥100.00" in cell for cell in refunds)
+    assert any("HK$100.00" in cell for cell in refunds)
+    assert not any("10000" in cell for cell in refunds)
+    (hold,) = _details_of(text_, "hold.create")
+    assert "¥1,000.00" in hold and "100000" not in hold
+    (proposal,) = _details_of(text_, "proposal.create")
+    assert "¥12,345.67" in proposal and "1234567" not in proposal
+    with db.sessions() as session:
+        stored = session.scalars(select(AuditEvent.details).where(
+            AuditEvent.action == "donation.refund")).all()
+    assert [details["amount"] for details in stored] == [100_00, 100_00]

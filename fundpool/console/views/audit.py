@@ -20,6 +20,7 @@ from sqlalchemy.orm import sessionmaker
 from fundpool.api.exports.download import ledger_response
 from fundpool.api.ledger.scope import export_subtree, readable_range
 from fundpool.api.requests import database, db_session
+from fundpool.audit import amounts
 from fundpool.audit.models import AuditEvent
 from fundpool.audit.query import AuditFilter, events_select
 from fundpool.auth.principal import Principal, require_role
@@ -141,7 +142,8 @@ def audit_log_page():
     after = request.args.get("after", type=int)
     page = keyset_page(db_session(), events_select(wanted), AuditEvent.id, after, AUDIT_PAGE)
     return render_template("console/audit_log.html", page=page, args=request.args,
-                           fields=AUDIT_FIELDS)
+                           fields=AUDIT_FIELDS,
+                           currencies=amounts.currencies(db_session(), page.items))
 
 
 @bp.route("/audit/log/export.csv", endpoint="audit_log_download")

@@ -2,7 +2,8 @@
 entries, a fund's balance over time and where its money came from and went.
 
 Only reads. A fund's money is its 1002 银行存款 and 1009 其他货币资金 (platform clearing)
-together, as fifo.py counts it; what is held for approved grants is not available. The
+together, as fifo.py counts it; what is held on it — for approved grants, or by a hold placed
+through the ledger API — is not available, and the grants' part of it is told apart. The
 flow of a fund (for a sankey chart) is built from the same figures as its statement and its
 uses (fund_uses.py), so the chart never tells a different story from the tables:
 
@@ -25,7 +26,8 @@ from sqlalchemy.orm import Session
 
 from fundpool.donations.models import ANONYMOUS_DONOR, Donation, Donor
 from fundpool.funds.models import Allocation, Fund
-from fundpool.ledger.models import Account, Entry
+from fundpool.ledger.holds import OPERATION_KINDS
+from fundpool.ledger.models import Account, Entry, Hold, HoldLeg
 from fundpool.ledger.queries import CodeRange, touches
 from fundpool.pools.models import Pool
 from fundpool.reports.fifo import MONEY
@@ -37,11 +39,14 @@ TOP_DONORS = 5
 
 @dataclass(frozen=True, slots=True)
 class FundMoney:
-    """A fund's money in one currency, minor units."""
+    """A fund's money in one currency, minor units. ``held`` is every pending hold on it
+    (what makes money unavailable); ``for_grants`` the part of it approved grants hold
+    (holds of kind ``disbursement``), so a hold placed by hand is not taken for a grant."""
 
     currency: str
     balance: int
     held: int
+    for_grants: int = 0
 
     @property
     def available(self) -> int:
@@ -59,18 +64,31 @@ class FundLine:
 
 
 def money_of(session: Session, fund_ids: list[int]) -> dict[int, list[FundMoney]]:
-    """Fund id → its money per currency (1002 + 1009), in one query."""
+    """Fund id → its money per currency (1002 + 1009), and what grants hold of it."""
     found: dict[int, list[FundMoney]] = defaultdict(list)
     if not fund_ids:
         return found
+    grants = _held_for_grants(session, fund_ids)
     for fund_id, currency, balance, held in session.execute(
             select(Account.fund_id, Account.currency, func.sum(Account.balance),
                    func.sum(Account.pending))
             .where(Account.fund_id.in_(fund_ids), Account.chart_code.in_(MONEY))
             .group_by(Account.fund_id, Account.currency)
             .order_by(Account.fund_id, Account.currency)):
-        found[fund_id].append(FundMoney(currency, int(balance or 0), int(held or 0)))
+        found[fund_id].append(FundMoney(currency, int(balance or 0), int(held or 0),
+                                        grants.get((fund_id, currency), 0)))
     return found
+
+
+def _held_for_grants(session: Session, fund_ids: list[int]) -> dict[tuple[int, str], int]:
+    """(fund id, currency) → what pending holds of approved grants keep on its money."""
+    return {(fund_id, currency): int(amount) for fund_id, currency, amount in session.execute(
+        select(Account.fund_id, Account.currency, func.sum(HoldLeg.amount))
+        .select_from(HoldLeg).join(Hold, Hold.id == HoldLeg.hold_id)
+        .join(Account, Account.id == HoldLeg.account_id)
+        .where(Account.fund_id.in_(fund_ids), Account.chart_code.in_(MONEY),
+               Hold.status == "pending", Hold.kind.in_(OPERATION_KINDS))
+        .group_by(Account.fund_id, Account.currency))}
 
 
 def pool_funds(session: Session, pool: Pool) -> list[FundLine]:

@@ -114,3 +114,29 @@ def test_other_roles_are_refused_the_foundation_pages(client, scene, make, role,
 def test_the_foundation_pages_need_sign_in(client, scene):
     response = client.get(f"/foundation/funds/{ELDER}")
     assert response.status_code == 302 and response.headers["Location"].startswith("/sign-in")
+
+
+def test_a_foundation_reads_held_money_and_the_grants_part_of_it(client, db, scene):
+    """A grant holds 600.00 of ELDER and a hold placed by hand 200.00: the foundation reads
+    800.00 held, 600.00 of it for approved grants, 3,200.00 available."""
+    import re
+
+    from fundpool.funds.service import get_fund
+    from fundpool.ledger import holds
+    from fundpool.matching.grants import Portion, bank, hold_grant, payable
+    from tests.factories import ACTOR
+    with db.transaction() as session:
+        elder = get_fund(session, ELDER)
+        hold_grant(session, ACTOR, [Portion(elder, 600_00)], "长者助餐")
+        holds.create_hold(session, ACTOR, [holds.NewLeg(bank(elder), payable(elder), 200_00)],
+                          kind="grant")
+    sign_in(client, "jjh.a")
+    funds = client.get("/foundation/funds?lang=en").get_data(as_text=True)
+    row = re.search(rf'<tr data-fund="{ELDER}">.*?</tr>', funds, re.DOTALL).group(0)
+    assert re.findall(r'<td class="num">(.*?)</td>', row) == [
+        "¥4,000.00", "¥800.00", "¥600.00", "¥3,200.00"]
+    assert "Of which for approved grants" in funds
+    page = client.get(f"/foundation/funds/{ELDER}?lang=zh_CN").get_data(as_text=True)
+    assert '<dt>预留 (CNY)</dt><dd data-figure="held-CNY">¥800.00</dd>' in page
+    assert '<dt>其中已批项目预留 (CNY)</dt><dd data-figure="held-for-grants-CNY">¥600.00</dd>' \
+        in page

@@ -472,3 +472,42 @@ def test_the_donation_page_names_its_fund_in_the_pages_language(client, db, scen
     english = text(client.get(f"/donations/{donation_id}?lang=en"))
     assert "Elder care fund" in english and "长者关爱基金" not in english
     assert "长者关爱基金" in text(client.get(f"/donations/{donation_id}?lang=zh_CN"))
+
+
+def _held_scene(db):
+    """ELDER holds 1,000.00 for an approved grant and 300.00 by a manual hold placed
+    through the ledger API (kind ``grant``): 1,300.00 held, 4,200.00 available."""
+    from fundpool.ledger import holds
+    from fundpool.matching.grants import Portion, bank, hold_grant, payable
+    with db.transaction() as session:
+        elder = get_fund(session, ELDER)
+        hold_grant(session, ACTOR, [Portion(elder, 1_000_00)], "长者助餐")
+        holds.create_hold(session, ACTOR, [holds.NewLeg(bank(elder), payable(elder), 300_00)],
+                          kind="grant", memo="人工预留")
+
+
+def test_the_pool_page_shows_all_held_money_and_the_grants_part_of_it(client, db, scene):
+    """"Held" is every hold on the fund's money; approved grants' holds are a part of it,
+    shown apart, so a hold placed by hand is not taken for a grant."""
+    _held_scene(db)
+    sign_in(client, "wang.fang")
+    for lang, held, grants in (("zh_CN", "预留", "其中已批项目预留"),
+                               ("en", "Held", "Of which for approved grants")):
+        page = text(client.get(f"/pools/{STREET}?lang={lang}"))
+        heads = re.findall(r'<th scope="col" class="num">(.*?)</th>', page)
+        assert heads[1:3] == [held, grants]
+        elder = re.search(rf'<tr data-fund="{ELDER}">.*?</tr>', page, re.DOTALL).group(0)
+        figures = re.findall(r'<td class="num"[^>]*>(.*?)</td>', elder)
+        assert figures == ["¥5,500.00", "¥1,300.00", "¥1,000.00", "¥4,200.00"]
+
+
+def test_the_fund_page_shows_all_held_money_and_the_grants_part_of_it(client, db, scene):
+    _held_scene(db)
+    sign_in(client, "wang.fang")
+    for lang, held, grants in (("zh_CN", "预留", "其中已批项目预留"),
+                               ("en", "Held", "Of which for approved grants")):
+        page = text(client.get(f"/funds/{ELDER}?lang={lang}"))
+        assert re.search(rf'<dt>{held}</dt><dd data-figure="held">¥1,300.00</dd>', page)
+        assert re.search(rf'<dt>{grants}</dt><dd data-figure="held-for-grants">¥1,000.00</dd>',
+                         page)
+        assert '<dd data-figure="available">¥4,200.00</dd>' in page

@@ -105,8 +105,15 @@ def fund_line(session: Session, fund: Fund) -> FundLine:
 
 @dataclass(frozen=True, slots=True)
 class EntryLine:
+    """An entry as the pool's page lists it: what it moved on the pool's own money (its
+    funds' 1002 and 1009, what the page's funds table counts), in and out. Not the entry's
+    whole size, which is another pool's too when the entry touches several (an allocation,
+    a grant paid by funds of several pools) and counts lines that move no money (a grant's
+    expense, the release of a restriction). An entry that moves none of it has 0 and 0."""
+
     entry: Entry
-    amount: int  # the entry's size: the sum of its debits
+    money_in: int
+    money_out: int
     currency: str
 
 
@@ -124,10 +131,17 @@ def recent_entries(session: Session, pool: Pool, before: int | None, limit: int)
     entries = list(session.scalars(stmt.order_by(Entry.id.desc()).limit(limit + 1)))
     more = len(entries) > limit
     entries = entries[:limit]
-    lines = [EntryLine(entry, sum(p.amount for p in entry.postings if p.side == "debit"),
-                       entry.postings[0].currency if entry.postings else "CNY")
-             for entry in entries]
-    return EntryPage(lines, entries[-1].id if more else None)
+    return EntryPage([_pool_part(entry, pool) for entry in entries],
+                     entries[-1].id if more else None)
+
+
+def _pool_part(entry: Entry, pool: Pool) -> EntryLine:
+    """The entry's debits (in) and credits (out) on the pool's money accounts."""
+    own = [p for p in entry.postings
+           if p.account.pool_id == pool.id and p.account.chart_code in MONEY]
+    currency = (own or entry.postings)[0].currency if entry.postings else "CNY"
+    return EntryLine(entry, sum(p.amount for p in own if p.side == "debit"),
+                     sum(p.amount for p in own if p.side == "credit"), currency)
 
 
 @dataclass(frozen=True, slots=True)

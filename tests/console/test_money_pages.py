@@ -511,3 +511,46 @@ def test_the_fund_page_shows_all_held_money_and_the_grants_part_of_it(client, db
         assert re.search(rf'<dt>{grants}</dt><dd data-figure="held-for-grants">¥1,000.00</dd>',
                          page)
         assert '<dd data-figure="available">¥4,200.00</dd>' in page
+
+
+def _entry_rows(page: str) -> list[list[str]]:
+    """The recent entries' cells: id, date, kind, memo, then the figures."""
+    return [re.findall(r"<t[dh][^>]*>(.*?)</t[dh]>", row, re.DOTALL)
+            for row in re.findall(r'<tr data-entry="\d+">(.*?)</tr>', page, re.DOTALL)]
+
+
+def test_recent_entries_show_the_pools_own_money_in_and_out(client, db, scene):
+    """福田区 gives its street 800.00, then ELDER (the street's) and the district's fund pay
+    one project 600.00 + 400.00. Each pool's page shows what the entry moved on its own
+    money, not the entry's whole size: the street's part of the payment is 600.00 of the
+    1,000.00; the grant's expense and its release of ELDER's restriction move no money."""
+    from fundpool.matching.grants import Portion, hold_grant, pay_instalment
+    with db.transaction() as session:
+        district, street = get_fund(session, "440304"), get_fund(session, STREET)
+        donor = service.create_donor(session, ACTOR, service.NewDonor("enterprise", "平安银行"))
+        service.record_donation(session, ACTOR, service.NewDonation(
+            donor_id=donor.id, fund=district, amount=3_000_00, currency="CNY",
+            channel="bank_transfer", channel_ref="D-1", received_date=today(),
+            issue_receipt=False))
+        allocate(session, ACTOR, district, street, 800_00, "CNY", today(), "下拨南园")
+        hold = hold_grant(session, ACTOR, [Portion(get_fund(session, ELDER), 600_00),
+                                           Portion(district, 400_00)], "长者助餐")
+        pay_instalment(session, ACTOR, hold.id, [600_00, 400_00], today(), "第一期")
+    sign_in(client, "wang.fang")
+    street_page = text(client.get(f"/pools/{STREET}?lang=en"))
+    by_kind = {(row[2], row[3]): row[4:] for row in _entry_rows(street_page)}
+    assert by_kind[("Allocation", "下拨南园")] == ["¥800.00", "—"]
+    assert by_kind[("Allocation", "助老")] == ["¥500.00", "¥500.00"]  # between its own funds
+    assert by_kind[("Disbursement", "第一期")] == ["—", "¥600.00"]
+    assert by_kind[("Grant", "第一期")] == ["—", "—"]
+    district = {(row[2], row[3]): row[4:]
+                for row in _entry_rows(text(client.get("/pools/440304?lang=en")))}
+    assert district[("Allocation", "下拨南园")] == ["—", "¥800.00"]
+    assert district[("Disbursement", "第一期")] == ["—", "¥400.00"]
+    assert [figures for (kind, _memo), figures in district.items() if kind == "Donation"] == [
+        ["¥3,000.00", "—"]]
+    heads = re.findall(r'<th scope="col" class="num">(.*?)</th>', street_page)
+    assert heads[-2:] == ["Money in", "Money out"]
+    chinese = re.findall(r'<th scope="col" class="num">(.*?)</th>',
+                         text(client.get(f"/pools/{STREET}?lang=zh_CN")))
+    assert chinese[-2:] == ["资金流入", "资金流出"]

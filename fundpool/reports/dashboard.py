@@ -1,5 +1,6 @@
-"""The administrator's dashboard: a pool and the pools directly below it, each with its
-whole subtree's money raised and granted this month and held for grants now.
+"""The administrator's dashboard: a pool and the pools directly below it (a closed one too
+while it has figures this month), each with its whole subtree's money raised and granted
+this month and held for grants now.
 
 Figures are the public figures' (docs/public.md), so the console, the API and the
 transparency page never disagree about what "raised" means.
@@ -10,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from fundpool.pools.models import Pool
 from fundpool.pools.service import get_pool
 from fundpool.reports.months import Month
+from fundpool.reports.pools_below import pools_below
 from fundpool.reports.public_figures import Figures, pool_figures
 
 
@@ -27,6 +28,7 @@ class PoolRow:
     level: str
     parent_code: str | None
     figures: Figures
+    is_open: bool = True
 
     def amount(self, what: str, currency: str = "CNY") -> int:
         """``raised`` or ``granted`` this month, or ``held`` now, in minor units."""
@@ -42,14 +44,14 @@ class PoolRow:
 
 
 def pool_tree(session: Session, code: str, today: date) -> tuple[PoolRow, list[PoolRow]]:
-    """The pool ``code`` and its open children, ordered by code."""
+    """The pool ``code`` and the pools below it, ordered by code: the open ones, and a
+    closed one with figures this month, so the rows add up (reports.pools_below)."""
     month = Month.of(today)
     pool = get_pool(session, code)
-    children = session.scalars(select(Pool).where(Pool.parent_id == pool.id,
-                                                  Pool.closed_at.is_(None)).order_by(Pool.code))
-    return _row(session, pool, month), [_row(session, child, month) for child in children]
+    return _row(pool, pool_figures(session, pool.code, month, month)), [
+        _row(child, figures) for child, figures in pools_below(session, pool, month, month)]
 
 
-def _row(session: Session, pool: Pool, month: Month) -> PoolRow:
+def _row(pool: Pool, figures: Figures) -> PoolRow:
     return PoolRow(pool.code, pool.name, pool.name_en, pool.level, pool.parent_code,
-                   pool_figures(session, pool.code, month, month))
+                   figures, pool.is_open)

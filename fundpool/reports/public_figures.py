@@ -80,6 +80,14 @@ class Figures:
     totals: MonthFigures
     held: dict[str, int]  # currency → minor units held now
 
+    @property
+    def is_empty(self) -> bool:
+        """Nothing to add to a total: no money raised or granted, no donation, nobody
+        served, nothing held."""
+        totals = self.totals
+        return not (totals.donations or totals.people_served or any(self.held.values())
+                    or any(m.raised or m.granted for m in totals.money.values()))
+
 
 def month_range(today: date, year: int | None = None, first: Month | None = None,
                 last: Month | None = None) -> tuple[Month, Month]:

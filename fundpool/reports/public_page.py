@@ -1,5 +1,6 @@
 """The public transparency page's figures: a pool with the pools above it (to go back up),
-the open pools directly below it and its own funds, each with the public figures of the
+the pools directly below it (the open ones, and a closed one with figures in the months, so
+the rows add up: reports.pools_below) and its own funds, each with the public figures of the
 same months; or one fund's figures.
 
 Everything here is what the public API already gives (fundpool.api.public): pool and fund
@@ -19,6 +20,7 @@ from fundpool.funds.service import get_fund
 from fundpool.pools.models import Pool
 from fundpool.pools.service import get_pool
 from fundpool.reports.months import Month
+from fundpool.reports.pools_below import pools_below
 from fundpool.reports.public_figures import Figures, fund_figures, pool_figures
 
 
@@ -47,10 +49,8 @@ def public_pool(session: Session, code: str, first: Month, last: Month) -> Publi
     while parent is not None:
         found.above.insert(0, parent)
         parent = parent.parent
-    children = session.scalars(select(Pool).where(Pool.parent_id == pool.id,
-                                                  Pool.closed_at.is_(None)).order_by(Pool.code))
-    found.below = [Below(child, pool_figures(session, child.code, first, last))
-                   for child in children]
+    found.below = [Below(child, figures)
+                   for child, figures in pools_below(session, pool, first, last)]
     found.funds = list(session.scalars(select(Fund).where(Fund.pool_id == pool.id)
                                        .order_by(Fund.code)))
     return found

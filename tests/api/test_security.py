@@ -127,3 +127,47 @@ def test_the_issue_limit_holds_for_requests_at_once(app, shenzhen, db):
         statuses = sorted(workers.map(one, range(16)))
     assert statuses == [201] * LIMIT + [429] * (16 - LIMIT)
     assert _count_tokens(db) == before + LIMIT
+
+
+def _headers_of(response) -> dict[str, str]:
+    return {"Authorization": f"Bearer {response.json['token']}"}
+
+
+def test_tokens_issued_from_a_token_share_its_limit(client, shenzhen, db):
+    """A token cannot get round the limit by issuing a token and issuing more with that
+    one, nor with one issued from that: every token issued down the chain counts against
+    the token it started from (its root issuer)."""
+    district = shenzhen.headers("district_admin")
+    child = _issue(client, district, 0)
+    assert child.status_code == 201
+    grandchild = _issue(client, _headers_of(child), 1)
+    assert grandchild.status_code == 201
+    issued = [_issue(client, headers, n).status_code
+              for n, headers in enumerate([district, _headers_of(child),
+                                           _headers_of(grandchild)] * 3, start=2)]
+    assert issued[:LIMIT - 2] == [201] * (LIMIT - 2)
+    before = _count_tokens(db)
+    for headers in (district, _headers_of(child), _headers_of(grandchild)):
+        refused = _issue(client, headers, 99)
+        assert refused.status_code == 429 and "try again in" in refused.json["detail"]
+    assert _count_tokens(db) == before
+    assert _issue(client, shenzhen.headers("street_admin"), 100).status_code == 201
+
+
+@pytest.mark.postgres
+def test_the_chains_limit_holds_for_requests_at_once(app, client, shenzhen, db):
+    """Two tokens of one chain issuing at once still issue at most ``LIMIT`` together."""
+    district = shenzhen.headers("district_admin")
+    child = _headers_of(_issue(client, district, 0))
+    barrier = Barrier(16)
+
+    def one(n):
+        own = app.test_client()
+        barrier.wait()
+        return _issue(own, district if n % 2 else child, n).status_code
+
+    before = _count_tokens(db)
+    with ThreadPoolExecutor(16) as workers:
+        statuses = sorted(workers.map(one, range(1, 17)))
+    assert statuses == [201] * (LIMIT - 1) + [429] * (16 - LIMIT + 1)
+    assert _count_tokens(db) == before + LIMIT - 1

@@ -13,14 +13,22 @@ from fundpool.donations.models import CHANNELS, DONOR_KINDS
 from fundpool.donations.pass_through import NOTE_MAX, RECIPIENT_MAX, PassThrough
 from fundpool.ledger.money import EXPONENTS, format_amount
 
+#: The shortest identity number the API takes (DonorCreateSchema); a shorter one shows no
+#: character at all.
+SHORTEST_ID = 6
+
 
 def masked(id_number: str | None) -> str | None:
     """Show the first 3 and last 2 characters of an identity number (18 characters for a
     resident identity card, a credit code), nothing between. A short number (a passport, a
     Hong Kong identity card: 6 to 14 characters) shows only its first and last, so that a
-    mask never gives away most of the number."""
+    mask never gives away most of the number. One shorter still (kept by the service from a
+    file or a slip; the API takes none) is all stars: its first and last would be most of it,
+    or all of it (``"7"`` showed as ``"77"``)."""
     if not id_number:
         return None
+    if len(id_number) < SHORTEST_ID:
+        return "*" * len(id_number)
     head, tail = (3, 2) if len(id_number) >= 15 else (1, 1)
     return id_number[:head] + "*" * (len(id_number) - head - tail) + id_number[-tail:]
 

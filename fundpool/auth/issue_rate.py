@@ -44,12 +44,13 @@ def check_issue_rate(session: Session, issuer: Principal, now: datetime | None =
     now = now or utcnow()
     root = root_issuer(session, issuer.token_id)
     get_token(session, root, lock=True)
-    recent = [occurred for occurred, token_id in session.execute(
+    events = session.execute(
         select(AuditEvent.occurred_at, AuditEvent.token_id)
         .where(AuditEvent.action == "token.create", AuditEvent.token_id.is_not(None),
                AuditEvent.occurred_at > now - WINDOW)
-        .order_by(AuditEvent.occurred_at.desc()))
-        if _root_of(session, token_id, {issuer.token_id: root}) == root][:LIMIT]
+        .order_by(AuditEvent.occurred_at.desc())).all()
+    roots = roots_of(session, {token_id for _, token_id in events})
+    recent = [occurred for occurred, token_id in events if roots[token_id] == root][:LIMIT]
     if len(recent) < LIMIT:
         return
     wait = math.ceil((recent[-1] + WINDOW - now).total_seconds())
@@ -62,21 +63,29 @@ def check_issue_rate(session: Session, issuer: Principal, now: datetime | None =
 def root_issuer(session: Session, token_id: int) -> int:
     """The token at the top of ``token_id``'s chain of issuers (itself if no token issued
     it)."""
-    return _root_of(session, token_id, {})
+    return roots_of(session, {token_id})[token_id]
 
 
-def _root_of(session: Session, token_id: int, known: dict[int, int]) -> int:
-    """``root_issuer``, remembering in ``known`` the roots found on the way: the window's
-    events are mostly of a few chains."""
-    chain = []
-    while token_id not in known and token_id not in chain:
-        chain.append(token_id)
-        created_by = session.scalar(select(ApiToken.created_by).where(ApiToken.id == token_id))
-        issued_by = _ISSUED_BY_TOKEN.match(created_by or "")
-        if issued_by is None:
-            known[token_id] = token_id
-            break
-        token_id = int(issued_by.group(1))
-    root = known.get(token_id, token_id)
-    known.update(dict.fromkeys(chain, root))
-    return root
+def roots_of(session: Session, token_ids: set[int]) -> dict[int, int]:
+    """Each token's root issuer, the chains read a level at a time (one query per level,
+    not per token): the window's events may come from many issuers at once."""
+    issuer: dict[int, int | None] = {}
+    wanted = set(token_ids)
+    while wanted:
+        created = dict(session.execute(select(ApiToken.id, ApiToken.created_by)
+                                       .where(ApiToken.id.in_(wanted))).all())
+        for token_id in wanted:
+            issued_by = _ISSUED_BY_TOKEN.match(created.get(token_id) or "")
+            issuer[token_id] = int(issued_by.group(1)) if issued_by else None
+        wanted = {up for up in issuer.values() if up is not None and up not in issuer}
+    return {token_id: _top(token_id, issuer) for token_id in token_ids}
+
+
+def _top(token_id: int, issuer: dict[int, int | None]) -> int:
+    """Follow ``issuer`` up from ``token_id`` (a loop, which ids that only grow cannot
+    make, stops where it closes)."""
+    seen = {token_id}
+    while (up := issuer.get(token_id)) is not None and up not in seen:
+        seen.add(up)
+        token_id = up
+    return token_id

@@ -7,10 +7,14 @@ from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
+from sqlalchemy.engine import Engine
 
-from fundpool.auth.issue_rate import LIMIT
+from fundpool.audit.log import Actor
+from fundpool.auth.issue_rate import LIMIT, check_issue_rate, root_issuer
 from fundpool.auth.models import ApiToken
+from fundpool.auth.principal import Principal
+from fundpool.auth.tokens import create_token
 from fundpool.logs import JsonFormatter
 
 
@@ -171,3 +175,33 @@ def test_the_chains_limit_holds_for_requests_at_once(app, client, shenzhen, db):
         statuses = sorted(workers.map(one, range(1, 17)))
     assert statuses == [201] * (LIMIT - 1) + [429] * (16 - LIMIT + 1)
     assert _count_tokens(db) == before + LIMIT - 1
+
+
+def test_counting_a_chain_reads_few_rows_however_many_tokens_issued(db):
+    """Checking the limit walks the chains of the window's issuers level by level, not a
+    query per event and token: at a city's scale many people issue at once, and the check
+    runs with the root's row locked."""
+    with db.transaction() as session:
+        roots = [create_token(session, Actor("cli:ops"), name=f"root {n}", role="auditor",
+                              pool_code=None)[0] for n in range(30)]
+        tips = []
+        for root in roots:  # each root issues a token, which issues one more: 60 events
+            child, _ = create_token(session, Actor(f"token:{root.id}:root", root.id),
+                                    name="child", role="auditor", pool_code=None)
+            tip, _ = create_token(session, Actor(f"token:{child.id}:child", child.id),
+                                  name="tip", role="auditor", pool_code=None)
+            tips.append(tip)
+        issuer = roots[0]
+    sent = []
+
+    def seen(conn, cursor, statement, *args):
+        sent.append(statement)
+
+    with db.transaction() as session:
+        assert root_issuer(session, tips[5].id) == roots[5].id
+        event.listen(Engine, "before_cursor_execute", seen)
+        try:
+            check_issue_rate(session, Principal(issuer.id, issuer.name, "auditor", None, None))
+        finally:
+            event.remove(Engine, "before_cursor_execute", seen)
+    assert len(sent) <= 8, sent

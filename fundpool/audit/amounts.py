@@ -8,13 +8,14 @@ details those are, so a new ``record(...)`` with money in it is added here:
 - ``amount``: grant.disburse, allocation.create, donation.refund, donation.pay_on;
 - ``budget``: proposal.create, and in proposal.update's ``before`` and ``after``;
 - ``estimated_cost``: need.create;
+- ``per_grant_limit``: in fund.restrict's ``before`` (the restriction it replaced);
 - ``legs``: hold.create, each ``[account, counter account, amount]``, in the account's
   currency (its code ends in it);
 - ``totals``: year.close, ``{currency: {income_unrestricted, income_restricted, expenses}}``.
 
 The currency of the other amounts: the event's own ``currency`` detail (allocation.create),
 else a donation's currency for an event about a donation (a refund of a gift in HKD is in
-HKD), else CNY — needs, proposals and grants are in CNY.
+HKD), else CNY — needs, proposals, grants and a fund's per-grant limit are in CNY.
 """
 
 from __future__ import annotations
@@ -29,8 +30,8 @@ from sqlalchemy.orm import Session
 from fundpool.audit.models import AuditEvent
 from fundpool.donations.models import Donation
 
-MONEY_KEYS = frozenset({"amount", "budget", "estimated_cost", "income_unrestricted",
-                        "income_restricted", "expenses"})
+MONEY_KEYS = frozenset({"amount", "budget", "estimated_cost", "per_grant_limit",
+                        "income_unrestricted", "income_restricted", "expenses"})
 DEFAULT_CURRENCY = "CNY"
 
 

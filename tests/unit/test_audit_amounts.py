@@ -32,3 +32,12 @@ def test_counts_ids_and_flags_are_not_money():
     details = {"entry_id": 5, "people": 6, "minutes": 15, "amount": True, "budget": "1.00",
                "rows": 3}
     assert with_amounts(details) == details
+
+
+def test_a_funds_per_grant_limit_before_a_restriction_changed_is_money():
+    """fund.restrict keeps the restriction it replaced, its per-grant limit in fen (CNY, the
+    currency grants are made in); None when the fund had none."""
+    before = {"categories": ["elderly"], "per_grant_limit": 500000, "valid_to": "None"}
+    assert with_amounts({"before": before})["before"]["per_grant_limit"] == Amount(500000, "CNY")
+    assert with_amounts({"before": {"per_grant_limit": None}}) == {
+        "before": {"per_grant_limit": None}}

@@ -104,17 +104,25 @@ def fund_line(session: Session, fund: Fund) -> FundLine:
 
 
 @dataclass(frozen=True, slots=True)
-class EntryLine:
-    """An entry as the pool's page lists it: what it moved on the pool's own money (its
-    funds' 1002 and 1009, what the page's funds table counts), in and out. Not the entry's
-    whole size, which is another pool's too when the entry touches several (an allocation,
-    a grant paid by funds of several pools) and counts lines that move no money (a grant's
-    expense, the release of a restriction). An entry that moves none of it has 0 and 0."""
+class Moved:
+    """What an entry moved on a pool's money in one currency, in and out, minor units."""
 
-    entry: Entry
+    currency: str
     money_in: int
     money_out: int
-    currency: str
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLine:
+    """An entry as the pool's page lists it: what it moved on the pool's own money (its
+    funds' 1002 and 1009, what the page's funds table counts), in and out, per currency (an
+    adjustment may move two at once; they are never added up). Not the entry's whole size,
+    which is another pool's too when the entry touches several (an allocation, a grant paid
+    by funds of several pools) and counts lines that move no money (a grant's expense, the
+    release of a restriction). An entry that moves none of it has no ``moved``."""
+
+    entry: Entry
+    moved: tuple[Moved, ...]  # by currency
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,12 +144,13 @@ def recent_entries(session: Session, pool: Pool, before: int | None, limit: int)
 
 
 def _pool_part(entry: Entry, pool: Pool) -> EntryLine:
-    """The entry's debits (in) and credits (out) on the pool's money accounts."""
-    own = [p for p in entry.postings
-           if p.account.pool_id == pool.id and p.account.chart_code in MONEY]
-    currency = (own or entry.postings)[0].currency if entry.postings else "CNY"
-    return EntryLine(entry, sum(p.amount for p in own if p.side == "debit"),
-                     sum(p.amount for p in own if p.side == "credit"), currency)
+    """The entry's debits (in) and credits (out) on the pool's money accounts, per currency."""
+    sums: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    for posting in entry.postings:
+        if posting.account.pool_id == pool.id and posting.account.chart_code in MONEY:
+            sums[posting.currency][posting.side != "debit"] += posting.amount
+    return EntryLine(entry, tuple(Moved(currency, money_in, money_out)
+                                  for currency, (money_in, money_out) in sorted(sums.items())))
 
 
 @dataclass(frozen=True, slots=True)

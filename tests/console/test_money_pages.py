@@ -554,3 +554,26 @@ def test_recent_entries_show_the_pools_own_money_in_and_out(client, db, scene):
     chinese = re.findall(r'<th scope="col" class="num">(.*?)</th>',
                          text(client.get(f"/pools/{STREET}?lang=zh_CN")))
     assert chinese[-2:] == ["资金流入", "资金流出"]
+
+
+def test_recent_entries_keep_each_currency_apart(client, db, scene):
+    """An adjustment may move money in two currencies at once (it balances per currency):
+    the pool's page shows 100.00 CNY and 50.00 HKD in, never ¥150.00."""
+    from fundpool.donations.service import income_account
+    from fundpool.ledger.accounts import open_currency
+    from fundpool.ledger.posting import post_entry
+    from fundpool.ledger.values import Line, NewEntry, Side
+    with db.transaction() as session:
+        elder = get_fund(session, ELDER)
+        open_currency(session, ACTOR, elder, "HKD")
+        post_entry(session, ACTOR, NewEntry(
+            kind="adjustment", effective_date=today(), memo="两币更正", lines=(
+                Line(f"{ELDER}:1002:CNY", Side.DEBIT, 100_00),
+                Line(income_account(elder, "CNY"), Side.CREDIT, 100_00),
+                Line(f"{ELDER}:1002:HKD", Side.DEBIT, 50_00),
+                Line(income_account(elder, "HKD"), Side.CREDIT, 50_00))))
+    sign_in(client, "wang.fang")
+    rows = {row[3]: row[4:] for row in _entry_rows(text(client.get(f"/pools/{STREET}?lang=en")))}
+    money_in, money_out = rows["两币更正"]
+    assert "¥150.00" not in money_in
+    assert "¥100.00" in money_in and "HK$50.00" in money_in and money_out == "—"
